@@ -1,0 +1,1 @@
+"""Distillation: the ``MapDistiller`` model and the distillation losses (TGPD, MSRD, baselines)."""
