@@ -1,0 +1,4 @@
+"""Whole map models: HDMapNet, MapKD student / coach / teacher, HD-prior pre-training."""
+from .base import BaseMapModel, MapDataPreprocessor
+
+__all__ = ['BaseMapModel', 'MapDataPreprocessor']
