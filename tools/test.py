@@ -34,7 +34,7 @@ def format_table(metrics: dict) -> str:
     rows = [(k, v) for k, v in metrics.items() if isinstance(v, (int, float))]
     if not rows:
         return '(no scalar metrics)'
-    width = max(len(k) for k, _ in rows)
+    width = max([len('metric')] + [len(k) for k, _ in rows])
     lines = [f'{"metric":<{width}}  value', f'{"-" * width}  ------']
     lines += [f'{k:<{width}}  {v:.4f}' for k, v in rows]
     return '\n'.join(lines)

@@ -37,11 +37,34 @@ def mmengine_safe_globals() -> list:
     return safe
 
 
+def _history_buffer_getstate(self) -> dict:
+    # The instance may carry a copy of the class-level ``_statistics_methods`` dict; pickling it
+    # stores ``getattr(HistoryBuffer, 'min')`` etc., i.e. the builtin ``getattr``, which must never
+    # be allow-listed. The methods are restored from the class on load instead.
+    state = dict(self.__dict__)
+    state.pop('_statistics_methods', None)
+    return state
+
+
+def _history_buffer_setstate(self, state: dict) -> None:
+    self.__dict__.update(state)
+    self._set_default_statistics()
+
+
+def make_history_buffer_picklable_safely() -> None:
+    """Make mmengine's ``HistoryBuffer`` pickle as plain data (numpy arrays and ints)."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+
+    HistoryBuffer.__getstate__ = _history_buffer_getstate
+    HistoryBuffer.__setstate__ = _history_buffer_setstate
+
+
 def register_safe_globals() -> None:
     """Allow-list mmengine's checkpoint objects for ``torch.load(weights_only=True)``."""
     global _REGISTERED
     if _REGISTERED:
         return
+    make_history_buffer_picklable_safely()
     torch.serialization.add_safe_globals(mmengine_safe_globals())
     _REGISTERED = True
 
