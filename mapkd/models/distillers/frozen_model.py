@@ -1,0 +1,95 @@
+"""Build a frozen (eval, no-grad, strictly loaded) target model for distillation."""
+from __future__ import annotations
+
+import os.path as osp
+from typing import Mapping
+
+from mmengine.config import Config, ConfigDict
+from mmengine.logging import print_log
+from torch import nn
+
+from mapkd.registry import MODELS
+from mapkd.utils.checkpoint import load_state_dict_file
+
+FROZEN_SPEC_KEYS = ('config', 'model', 'checkpoint', 'prefix')
+DISTILLER_TYPES = ('MapDistiller', 'mapkd.MapDistiller')
+
+
+def frozen_model_config(name: str, spec: Mapping) -> tuple[dict, str | None]:
+    """Return ``(model config, default checkpoint key prefix)`` of one ``teachers`` entry.
+
+    ``spec`` has exactly one of ``config`` (a config file whose ``model`` is used; if that model
+    is itself a ``MapDistiller`` its ``student`` is used and the default prefix is ``'student.'``,
+    so the coach of a coach-distillation run loads straight from that run's checkpoint) or
+    ``model`` (a model config dict).
+    """
+    unknown = sorted(set(spec) - set(FROZEN_SPEC_KEYS))
+    if unknown:
+        raise KeyError(f'teachers[{name!r}] has unknown key(s) {unknown}; valid keys: {FROZEN_SPEC_KEYS}')
+    if ('config' in spec) == ('model' in spec):
+        raise KeyError(f'teachers[{name!r}] needs exactly one of "config" (a config file) or "model" '
+                       f'(a model dict); got keys {sorted(spec)}')
+    if 'config' in spec:
+        path = spec['config']
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'teachers[{name!r}].config not found: {path}')
+        cfg = Config.fromfile(path)
+        if 'model' not in cfg:
+            raise KeyError(f'teachers[{name!r}].config {path} has no "model"')
+        model_cfg = cfg.model
+    else:
+        model_cfg = spec['model']
+    model_cfg = dict(model_cfg) if isinstance(model_cfg, ConfigDict) else dict(model_cfg)
+    default_prefix = None
+    if model_cfg.get('type') in DISTILLER_TYPES:
+        model_cfg = dict(model_cfg['student'])
+        default_prefix = 'student.'
+    return model_cfg, default_prefix
+
+
+def select_prefixed(state_dict: Mapping, prefix: str | None, path: str) -> dict:
+    """Keep the keys starting with ``prefix`` (stripped); all keys when ``prefix`` is None."""
+    if not prefix:
+        return dict(state_dict)
+    selected = {key[len(prefix):]: value for key, value in state_dict.items() if key.startswith(prefix)}
+    if not selected:
+        sample = sorted(state_dict)[:5]
+        raise KeyError(f'checkpoint {path} has no key starting with {prefix!r} (first keys: {sample})')
+    return selected
+
+
+def load_strict(model: nn.Module, state_dict: Mapping, path: str, name: str) -> None:
+    """``load_state_dict(strict=True)`` with the missing / unexpected keys named in the error."""
+    expected = set(model.state_dict())
+    given = set(state_dict)
+    missing, unexpected = sorted(expected - given), sorted(given - expected)
+    if missing or unexpected:
+        raise KeyError(f'checkpoint {path} does not match the {name!r} model: '
+                       f'{len(missing)} missing key(s) {missing[:10]}, '
+                       f'{len(unexpected)} unexpected key(s) {unexpected[:10]}')
+    try:
+        model.load_state_dict(state_dict, strict=True)
+    except RuntimeError as exc:  # shape mismatch: add the file and model name
+        raise RuntimeError(f'checkpoint {path} does not fit the {name!r} model: {exc}') from exc
+
+
+def build_frozen_model(name: str, spec: Mapping) -> nn.Module:
+    """Build, strictly load, freeze and ``eval()`` one ``teachers`` entry of ``MapDistiller``.
+
+    ``checkpoint=None`` keeps the random initialisation (tests only; a warning is logged).
+    ``prefix`` selects and strips a key prefix (default ``'student.'`` for distiller configs).
+    """
+    model_cfg, default_prefix = frozen_model_config(name, spec)
+    model = MODELS.build(model_cfg)
+    checkpoint = spec.get('checkpoint')
+    if checkpoint is None:
+        print_log(f'MapDistiller: frozen model {name!r} has no checkpoint; it keeps its random '
+                  'initialisation (only sensible in tests)', logger='current', level=30)
+    else:
+        state = load_state_dict_file(checkpoint)
+        prefix = spec.get('prefix', default_prefix)
+        load_strict(model, select_prefixed(state, prefix, checkpoint), checkpoint, name)
+        print_log(f'MapDistiller: loaded frozen model {name!r} from {checkpoint}', logger='current')
+    model.requires_grad_(False)
+    model.eval()
+    return model

@@ -1,0 +1,148 @@
+"""MapDistiller: a trainable student distilled from frozen teacher / coach models."""
+from __future__ import annotations
+
+from typing import Iterator, Mapping, Sequence
+
+import torch
+from mmengine.logging import print_log
+from mmengine.model import BaseModel
+from torch import Tensor, nn
+
+from mapkd.registry import MODELS
+
+from .frozen_model import build_frozen_model
+
+
+class FrozenModels:
+    """A plain (non-``nn.Module``) holder of the frozen targets.
+
+    Because it is not a module, the frozen models are not children of the distiller: they do not
+    appear in ``parameters()``/``state_dict()``, the optimizer never sees them, ``init_weights``
+    does not touch them and DDP neither broadcasts nor all-reduces them. The distiller moves them
+    with itself by overriding ``_apply``.
+    """
+
+    def __init__(self, models: Mapping[str, nn.Module]) -> None:
+        self._models = dict(models)
+
+    def __getitem__(self, name: str) -> nn.Module:
+        if name not in self._models:
+            raise KeyError(f'no frozen model named {name!r}; have {sorted(self._models)}')
+        return self._models[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._models
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._models)
+
+    def items(self):
+        return self._models.items()
+
+    def values(self):
+        return self._models.values()
+
+
+@MODELS.register_module()
+class MapDistiller(BaseModel):
+    """Distil a student map model from frozen targets (teacher, coach).
+
+    Config::
+
+        model = dict(type='MapDistiller',
+                     student=dict(type='MapKDStudent', ...),
+                     teachers=dict(teacher=dict(config='configs/mapkd/teacher_....py',
+                                                checkpoint='work_dirs/.../epoch_10.pth'),
+                                   coach=dict(model=dict(type='MapKDCoach', ...), checkpoint=...)),
+                     distill_losses=[dict(type='TGPDLoss', teacher='teacher', weight=0.5), ...])
+
+    * ``loss`` mode: the student's task losses (``loss_seg`` ...) plus one entry per
+      distillation loss (``loss_tgpd_teacher``, ``loss_msrd_coach``, ...). Frozen models run
+      under ``torch.no_grad()`` in ``eval()`` mode.
+    * ``tensor`` / ``predict`` modes delegate to the student, so the distiller checkpoint is
+      directly evaluable with ``tools/test.py`` on the distillation config.
+    * ``state_dict()`` holds the student (``student.*``) and the trained parts of the losses
+      (``distill_losses.<i>.*``: TGPD projections, adapters) only.
+    """
+
+    def __init__(self, student: dict, teachers: Mapping[str, Mapping],
+                 distill_losses: Sequence[dict], data_preprocessor: dict | None = None,
+                 init_cfg: dict | None = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='MapDataPreprocessor')
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.student = MODELS.build(student)
+        if getattr(self.student, 'task_loss', None) is None:
+            raise ValueError(f'MapDistiller: the student {type(self.student).__name__} has no task loss '
+                             '(it was built with loss=None)')
+        if not isinstance(teachers, Mapping) or not teachers:
+            raise ValueError(f'MapDistiller: teachers must be a non-empty dict name -> spec, got {teachers!r}')
+        self.distill_losses = nn.ModuleList(MODELS.build(cfg) for cfg in distill_losses)
+        used = []
+        seen_keys = set()
+        for loss in self.distill_losses:
+            if not hasattr(loss, 'teacher') or not hasattr(loss, 'log_key'):
+                raise TypeError(f'MapDistiller: {type(loss).__name__} is not a distillation loss '
+                                '(derive from BaseDistillLoss)')
+            if loss.teacher not in teachers:
+                raise KeyError(f'MapDistiller: {type(loss).__name__} targets {loss.teacher!r} but teachers '
+                               f'has only {sorted(teachers)}')
+            if loss.log_key in seen_keys:
+                raise ValueError(f'MapDistiller: two distillation losses log as {loss.log_key!r}; '
+                                 'give one of them a different name=')
+            seen_keys.add(loss.log_key)
+            if loss.teacher not in used:
+                used.append(loss.teacher)
+        unused = sorted(set(teachers) - set(used))
+        if unused:
+            print_log(f'MapDistiller: frozen model(s) {unused} are used by no distillation loss and are '
+                      'not built', logger='current', level=30)
+        self.frozen = FrozenModels({name: build_frozen_model(name, teachers[name]) for name in used})
+
+    # ------------------------------------------------------------------ frozen models
+    def _apply(self, fn, recurse: bool = True):
+        """Apply ``.to()/.cuda()/.half()...`` to the frozen models as well."""
+        super()._apply(fn, recurse)
+        for model in self.frozen.values():
+            model._apply(fn)
+        return self
+
+    def train(self, mode: bool = True):
+        """Switch the student (and losses) to train/eval; the frozen models always stay in eval."""
+        super().train(mode)
+        for model in self.frozen.values():
+            model.eval()
+        return self
+
+    @torch.no_grad()
+    def extract_targets(self, inputs: dict) -> dict[str, dict[str, Tensor]]:
+        """Outputs of every frozen model, computed in eval mode without gradients."""
+        targets = {}
+        for name, model in self.frozen.items():
+            if model.training:  # someone called .train() on it directly: refuse silently drifting BN
+                model.eval()
+            targets[name] = model.extract(inputs)
+        return targets
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, inputs: dict, data_samples: dict | None = None, mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode in ('tensor', 'predict'):
+            return self.student(inputs, data_samples, mode=mode)
+        raise ValueError(f'unknown mode {mode!r}; use "tensor", "loss" or "predict"')
+
+    def loss(self, inputs: dict, data_samples: dict | None) -> dict[str, Tensor]:
+        """Student task losses + every distillation term, each under its own key."""
+        if data_samples is None:
+            raise ValueError('MapDistiller: mode="loss" needs data_samples')
+        targets = self.extract_targets(inputs)
+        student_out = self.student.extract(inputs)
+        losses = dict(self.student.task_loss(student_out, data_samples))
+        for loss in self.distill_losses:
+            target_model = self.frozen[loss.teacher] if loss.NEEDS_TARGET_MODEL else None
+            for key, value in loss(student_out, targets[loss.teacher], data_samples, target_model).items():
+                if key in losses:
+                    raise KeyError(f'MapDistiller: loss key {key!r} is produced twice')
+                losses[key] = value
+        return losses
