@@ -1,0 +1,6 @@
+"""nuScenes-format HD-map data: dataset, collate, GT vectors/rasters, SD/HD priors, caches."""
+from . import transforms  # noqa: F401  (registers the transforms)
+from .mapkd_collate import mapkd_collate
+from .nuscenes_map_dataset import NuScenesMapDataset
+
+__all__ = ['NuScenesMapDataset', 'mapkd_collate']

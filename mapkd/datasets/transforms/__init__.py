@@ -1,0 +1,1 @@
+"""Registered per-sample transforms applied after a dataset item is built."""
