@@ -261,3 +261,18 @@ def test_map_task_loss_bf16_autocast_cpu_is_finite_and_close():
     reference = MapTaskLoss()({k: v.detach().float() for k, v in bf16.items()}, samples)
     for name in losses:
         assert losses[name].item() == pytest.approx(reference[name].item(), rel=1e-5), name
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')
+def test_map_task_loss_fp16_autocast_cuda_matches_cpu():
+    outputs, samples = _outputs_and_samples(seed=4)
+    half = {k: v.cuda().half().requires_grad_(True) for k, v in outputs.items()}
+    gt = {k: v.cuda() if torch.is_tensor(v) else v for k, v in samples.items()}
+    with torch.autocast('cuda', dtype=torch.float16):
+        losses = MapTaskLoss()(half, gt)
+    sum(losses.values()).backward()
+    reference = MapTaskLoss()({k: v.detach().float().cpu() for k, v in half.items()}, samples)
+    for name in losses:
+        assert losses[name].dtype == torch.float32 and torch.isfinite(losses[name]), name
+        assert losses[name].item() == pytest.approx(reference[name].item(), rel=1e-4), name
+    assert all(torch.isfinite(t.grad.float()).all() for t in half.values())
