@@ -1,0 +1,93 @@
+"""Ordering the NMS points of one instance into a polyline (HDMapNet ``postprocess/connect``).
+
+Re-implemented with O(N) memory; the start point of the direction walk is drawn from a seeded
+generator instead of ``random.randint`` so vectorisation is deterministic.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def sort_points_by_dist(coords: np.ndarray) -> np.ndarray:
+    """Greedy nearest-neighbour chaining from ``coords[0]``.
+
+    A candidate farther than 3 px that is already within 5 px of a chained point is dropped;
+    the walk stops at a gap > 10 px once 90% of the points have been visited.
+    """
+    coords = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
+    num = len(coords)
+    removed = np.zeros(num, dtype=bool)
+    removed[0] = True
+    chained = [0]
+    for i in range(num - 1):
+        last = chained[-1]
+        dist = np.sqrt(((coords[last] - coords) ** 2).sum(-1))
+        dist[removed] = np.inf
+        idx = int(np.argmin(dist))
+        if dist[idx] > 3:
+            to_chained = np.sqrt(((coords[idx] - coords[chained]) ** 2).sum(-1))
+            if to_chained.min() < 5:
+                removed[idx] = True
+                continue
+        if dist[idx] > 10 and i > num * 0.9:
+            break
+        chained.append(idx)
+        removed[idx] = True
+    return coords[chained]
+
+
+def _walk(coords: np.ndarray, directions: np.ndarray, chain: list[np.ndarray], taken: np.ndarray,
+          step: float, per_deg: float) -> None:
+    """Extend ``chain`` from its last point along the predicted directions (in place)."""
+    while True:
+        col, row = int(chain[-1][0]), int(chain[-1][1])
+        if not taken[row, col, 0]:
+            direction = directions[row, col, 0]
+            taken[row, col, 0] = True
+        elif not taken[row, col, 1]:
+            direction = directions[row, col, 1]
+            taken[row, col, 1] = True
+        else:
+            break
+        if direction == -1:
+            continue
+        deg = per_deg * direction
+        last = chain[-1].copy()
+        coords = coords[np.linalg.norm(coords - last, axis=-1) > step - 1]
+        if len(coords) == 0:
+            break
+        target = np.array([last[0] + step * np.cos(np.deg2rad(deg)),
+                           last[1] + step * np.sin(np.deg2rad(deg))])
+        dist = np.linalg.norm(coords - target, axis=-1)
+        idx = int(np.argmin(dist))
+        if dist[idx] > 50:
+            continue
+        nxt = coords[idx].copy()
+        chain.append(nxt)
+        # mark the direction of the new point that points back to where we came from as taken
+        to_next = nxt - last
+        inverse_deg = (180.0 + math.degrees(math.atan2(to_next[1], to_next[0]))) % 360
+        candidates = per_deg * directions[int(nxt[1]), int(nxt[0])].astype(np.float64)
+        gap = np.abs(candidates - inverse_deg)
+        gap = np.minimum(gap, 360 - gap)
+        taken[int(nxt[1]), int(nxt[0]), int(np.argmin(gap))] = True
+
+
+def connect_by_direction(coords: np.ndarray, directions: np.ndarray, step: float = 7,
+                         per_deg: float = 10, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Walk from a (seeded) random point both ways along the top-2 predicted directions.
+
+    ``coords`` (N, 2) int pixel (col, row); ``directions`` (H, W, 2) int direction bins 0..35
+    (-1 = none). Returns the (M, 2) int pixel polyline.
+    """
+    coords = np.asarray(coords, dtype=np.int64).reshape(-1, 2)
+    rng = rng if rng is not None else np.random.default_rng(0)
+    start = int(rng.integers(0, len(coords)))
+    chain = [coords[start].copy()]
+    taken = np.zeros(directions.shape[:2] + (2,), dtype=bool)
+    _walk(coords, directions, chain, taken, step, per_deg)
+    chain.reverse()
+    _walk(coords, directions, chain, taken, step, per_deg)
+    return np.stack(chain, 0)
