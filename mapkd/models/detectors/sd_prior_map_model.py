@@ -1,0 +1,69 @@
+"""Shared tail of the MapKD teacher and coach: conv_bev -> SD-prior fusion -> BEV decoder (-> MAE head)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import Tensor
+
+from mapkd.models.fusion.sd_map_fusion import SDMapFusion, conv_bev_stack
+from mapkd.models.heads.bev_decoder import BevDecoder
+from mapkd.models.heads.mae_head import MAEHead
+from mapkd.models.view_transformers.camera_bev_encoder import CameraBEVEncoder
+from mapkd.models.view_transformers.grid import check_bev_divisible
+
+from .base import BaseMapModel
+
+DEFAULT_SD_FUSION = dict(hidden=64, num_layers=2, nhead=8, dim_feedforward=192, dropout=0.1)
+DEFAULT_MAE = dict(patch_size=8, embed_dim=768, depth=12, num_heads=12, mlp_ratio=4.0, pos_embed_offset_bug=True)
+
+
+class SDPriorMapModel(BaseMapModel):
+    """Camera BEV + a second BEV source (LiDAR or simulated LiDAR) fused with the SD map.
+
+    Subclasses build ``self.second_source`` pieces and implement :meth:`second_bev`.
+    ``extract`` returns the heads and ``topdown``, ``<second_feature_name>``, ``bev_small``,
+    ``bev_out`` (and ``seg_pre_mae`` when the MAE HD-prior head is on).
+    """
+
+    REQUIRED_INPUTS = ('imgs', 'trans', 'rots', 'sd_map')
+    SECOND_FEATURE = ''
+
+    def __init__(self, grid_conf: dict, image_size: Sequence[int], camera_channels: int, second_channels: int,
+                 view_hidden: int | None, sd_fusion: dict | None, hd_head: bool, mae: dict | None,
+                 num_classes: int, embed_dim: int, angle_class: int, pretrained_image_backbone: str | None,
+                 loss: dict | None, data_preprocessor: dict | None, init_cfg: dict | None) -> None:
+        super().__init__(loss=loss, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.bev_size = check_bev_divisible(grid_conf)
+        self.hd_head = hd_head
+        bev_channels = camera_channels + second_channels
+        self.camera_bev = CameraBEVEncoder(grid_conf, image_size, camera_channels, view_hidden=view_hidden,
+                                           pretrained=pretrained_image_backbone)
+        self.conv_bev = conv_bev_stack(bev_channels)
+        fusion_cfg = dict(DEFAULT_SD_FUSION, **(sd_fusion or {}))
+        self.sd_fusion = SDMapFusion(bev_channels=bev_channels, out_channels=bev_channels, **fusion_cfg)
+        heads = ('seg',) if hd_head else ('seg', 'emb', 'dir')  # with the HD head only seg feeds it
+        self.bevencode = BevDecoder(bev_channels, num_classes, embed_dim, angle_class + 1, heads=heads)
+        if hd_head:
+            mae_cfg = dict(DEFAULT_MAE, **(mae or {}))
+            self.mae_head = MAEHead(self.bev_size, in_channels=num_classes, num_classes=num_classes,
+                                    embed_out_dim=embed_dim, direction_dim=angle_class + 1, **mae_cfg)
+        self.FEATURE_NAMES = ('topdown', self.SECOND_FEATURE, 'bev_small', 'bev_out') + (
+            ('seg_pre_mae',) if hd_head else ())
+
+    def second_bev(self, inputs: dict) -> Tensor:
+        """The (B, second_channels, H, W) BEV features concatenated after the camera BEV."""
+        raise NotImplementedError
+
+    def extract(self, inputs: dict) -> dict[str, Tensor]:
+        self._require(inputs)
+        topdown = self.camera_bev(inputs['imgs'], inputs['rots'], inputs['trans'])
+        second = self.second_bev(inputs)
+        bev_small = self.conv_bev(torch.cat([topdown, second], dim=1))
+        bev_out, bev_up = self.sd_fusion(bev_small, inputs['sd_map'])
+        outputs = self.bevencode(bev_up)
+        features = {'topdown': topdown, self.SECOND_FEATURE: second, 'bev_small': bev_small, 'bev_out': bev_out}
+        if self.hd_head:
+            features['seg_pre_mae'] = outputs['seg']
+            outputs = self.mae_head(outputs['seg'])
+        return dict(outputs, **features)

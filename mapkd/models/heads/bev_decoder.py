@@ -1,0 +1,69 @@
+"""HDMapNet BEV decoder ("BevEncode"): ResNet-18 trunk (no maxpool) + semantic/embedding/direction heads."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from torch import Tensor, nn
+from torchvision.models import resnet18
+
+from mapkd.models.backbones.cam_encoder import UpFuse
+from mapkd.registry import MODELS
+
+HEAD_PREFIXES = {'seg': ('up1', 'up2'), 'emb': ('up1_embedded', 'up2_embedded'),
+                 'dir': ('up1_direction', 'up2_direction')}
+
+
+def _up2(out_channels: int) -> nn.Sequential:
+    """x2 bilinear upsample, conv3x3 256->128 + BN + ReLU, conv1x1 128->out (keys 1, 2, 4)."""
+    return nn.Sequential(nn.Upsample(scale_factor=2, mode='bilinear', align_corners=True),
+                         nn.Conv2d(256, 128, 3, padding=1, bias=False), nn.BatchNorm2d(128),
+                         nn.ReLU(inplace=True), nn.Conv2d(128, out_channels, 1))
+
+
+@MODELS.register_module()
+class BevDecoder(nn.Module):
+    """(B, in_channels, H, W) -> dict(seg (B,4,H,W), emb (B,16,H,W), dir (B,37,H,W)); H, W divisible by 8.
+
+    Args:
+        in_channels: input channels.
+        num_classes / embed_dim / direction_dim: head widths (4 / 16 / 37).
+        heads: which heads to build (a subset of ``('seg', 'emb', 'dir')``); a model that only
+            needs the semantic logits (the teacher's first decoder) builds ``('seg',)``.
+        direction_from_embedding_branch: original HDMapNet quirk: the direction head runs on
+            ``up1_embedded``'s output (``up1_direction`` exists but is unused). MapKD/P-MapNet: False.
+    """
+
+    def __init__(self, in_channels: int, num_classes: int = 4, embed_dim: int = 16, direction_dim: int = 37,
+                 heads: Sequence[str] = ('seg', 'emb', 'dir'), direction_from_embedding_branch: bool = False) -> None:
+        super().__init__()
+        unknown = set(heads) - set(HEAD_PREFIXES)
+        if unknown or not heads:
+            raise ValueError(f'BevDecoder heads must be a non-empty subset of {tuple(HEAD_PREFIXES)}, got {heads}')
+        if direction_from_embedding_branch and not {'emb', 'dir'} <= set(heads):
+            raise ValueError('direction_from_embedding_branch needs both the "emb" and "dir" heads')
+        self.heads = tuple(heads)
+        self.direction_from_embedding_branch = direction_from_embedding_branch
+        trunk = resnet18(weights=None, zero_init_residual=True)
+        self.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = trunk.bn1
+        self.relu = trunk.relu
+        self.layer1 = trunk.layer1
+        self.layer2 = trunk.layer2
+        self.layer3 = trunk.layer3
+        widths = {'seg': num_classes, 'emb': embed_dim, 'dir': direction_dim}
+        for head in self.heads:
+            up1_name, up2_name = HEAD_PREFIXES[head]
+            self.add_module(up1_name, UpFuse(64 + 256, 256, scale_factor=4))
+            self.add_module(up2_name, _up2(widths[head]))
+
+    def forward(self, x: Tensor) -> dict[str, Tensor]:
+        x = self.relu(self.bn1(self.conv1(x)))
+        x1 = self.layer1(x)
+        x2 = self.layer3(self.layer2(x1))
+        outputs = {}
+        for head in self.heads:
+            up1_name, up2_name = HEAD_PREFIXES[head]
+            if head == 'dir' and self.direction_from_embedding_branch:
+                up1_name = HEAD_PREFIXES['emb'][0]
+            outputs[head] = getattr(self, up2_name)(getattr(self, up1_name)(x2, x1))
+        return outputs
