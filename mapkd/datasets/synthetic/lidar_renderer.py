@@ -1,0 +1,129 @@
+"""A 32-beam spinning LiDAR ray-cast against the synthetic city.
+
+Beams follow a Velodyne HDL-32E layout (32 elevations from -30.67 to +10.67 degrees).
+Ground hits are fixed in the ego frame (flat ground) for the road plane and the kerb plane;
+each sweep looks up the ground material under both hits (raised surface, curb face or road)
+and intersects the rays with nearby boxes (slab test, vectorised over rays x boxes).
+Points are written in the sensor frame as (x, y, z, intensity, ring), float32, like nuScenes.
+"""
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import numpy as np
+
+from .ground import GroundRaster, MATERIAL_INTENSITY, is_raised
+from .layout import CURB_HEIGHT, Box, MAT_CURB, MAT_LOT
+from .rig import LIDAR_BEAMS, LIDAR_ELEVATION_DEG, LIDAR_TRANSLATION, lidar_rotation_matrix
+
+MAX_RANGE = 70.0
+MIN_RANGE = 1.0
+
+
+class LidarRenderer:
+    """Casts one LiDAR sweep at an ego pose."""
+
+    def __init__(self, ground: GroundRaster, boxes: List[Box], azimuth_steps: int = 1000):
+        elev = np.radians(np.linspace(LIDAR_ELEVATION_DEG[0], LIDAR_ELEVATION_DEG[1], LIDAR_BEAMS))
+        azim = np.linspace(0.0, 2 * np.pi, azimuth_steps, endpoint=False)
+        e, a = np.meshgrid(elev, azim, indexing='ij')
+        self.dir_sensor = np.stack([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)], -1).reshape(-1, 3)
+        self.azimuth_steps = azimuth_steps
+        self.ring = np.repeat(np.arange(LIDAR_BEAMS, dtype=np.float32), azimuth_steps)
+        self.rot = lidar_rotation_matrix()
+        self.origin = np.array(LIDAR_TRANSLATION)
+        self.dir_ego = self.dir_sensor @ self.rot.T
+        dz = self.dir_ego[:, 2]
+        with np.errstate(divide='ignore'):
+            self.t0 = np.where(dz < -1e-9, -self.origin[2] / dz, np.inf)
+            self.t1 = np.where(dz < -1e-9, (CURB_HEIGHT - self.origin[2]) / dz, np.inf)
+        fin0, fin1 = np.where(np.isfinite(self.t0), self.t0, 0.0), np.where(np.isfinite(self.t1), self.t1, 0.0)
+        self.hit0 = self.origin[:2] + fin0[:, None] * self.dir_ego[:, :2]
+        self.hit1 = self.origin[:2] + fin1[:, None] * self.dir_ego[:, :2]
+        self.ground = ground
+        self.box_array = np.array([[b.cx, b.cy, b.z0, b.z1, b.length, b.width, b.yaw] for b in boxes]).reshape(-1, 7)
+        self.box_intensity = np.array([b.intensity for b in boxes], dtype=np.float32)
+        self.box_object = np.array([b.object_id for b in boxes], dtype=np.int64)
+
+    def _material(self, hit: np.ndarray, x: float, y: float, c: float, s: float) -> np.ndarray:
+        g = self.ground
+        col = np.floor((c * hit[:, 0] - s * hit[:, 1] + x - g.x0) / g.res).astype(np.int64)
+        row = np.floor((s * hit[:, 0] + c * hit[:, 1] + y - g.y0) / g.res).astype(np.int64)
+        h, w = g.material.shape
+        inside = (col >= 0) & (col < w) & (row >= 0) & (row < h)
+        mat = np.full(len(hit), MAT_LOT, dtype=np.uint8)
+        mat[inside] = g.material[row[inside], col[inside]]
+        return mat
+
+    def _box_hits(self, x: float, y: float, yaw: float) -> Tuple[np.ndarray, np.ndarray]:
+        """Nearest box hit distance per ray (inf if none) and the hit box index (-1).
+
+        Each box is only tested against the azimuth columns its corners span.
+        """
+        n = len(self.dir_ego)
+        best_t = np.full(n, np.inf)
+        best_i = np.full(n, -1, dtype=np.int64)
+        near = np.nonzero(np.hypot(self.box_array[:, 0] - x, self.box_array[:, 1] - y) < MAX_RANGE + 30)[0]
+        if len(near) == 0:
+            return best_t, best_i
+        bx = self.box_array[near]
+        c, s = np.cos(yaw), np.sin(yaw)
+        dx, dy = bx[:, 0] - x, bx[:, 1] - y
+        ex, ey = c * dx + s * dy, -s * dx + c * dy           # box centres in the ego frame
+        byaw = bx[:, 6] - yaw
+        # corner azimuths in the sensor frame
+        hl, hw = bx[:, 4:5] / 2, bx[:, 5:6] / 2
+        sx, sy = np.array([1, -1, -1, 1]) * hl, np.array([1, 1, -1, -1]) * hw
+        cb, sb = np.cos(byaw)[:, None], np.sin(byaw)[:, None]
+        cx, cy = ex[:, None] + cb * sx - sb * sy, ey[:, None] + sb * sx + cb * sy
+        pts = np.stack([cx - self.origin[0], cy - self.origin[1], np.zeros_like(cx)], -1) @ self.rot   # ego -> sensor
+        centre_az = np.arctan2(pts[..., 1].mean(1), pts[..., 0].mean(1))
+        rel = np.angle(np.exp(1j * (np.arctan2(pts[..., 1], pts[..., 0]) - centre_az[:, None])))
+        step = 2 * np.pi / self.azimuth_steps
+        lo = np.floor((centre_az + rel.min(1)) / step).astype(np.int64) - 1
+        hi = np.ceil((centre_az + rel.max(1)) / step).astype(np.int64) + 1
+        beams = np.arange(len(self.ring) // self.azimuth_steps)[:, None] * self.azimuth_steps
+        for j in range(len(near)):
+            if hi[j] - lo[j] > self.azimuth_steps // 2:   # the sensor is inside / very close: all rays
+                rays = np.arange(n)
+            else:
+                rays = (beams + (np.arange(lo[j], hi[j] + 1) % self.azimuth_steps)[None]).ravel()
+            d = self.dir_ego[rays]
+            ox, oy = self.origin[0] - ex[j], self.origin[1] - ey[j]
+            cj, sj = cb[j, 0], sb[j, 0]
+            lo_x, lo_y = cj * ox + sj * oy, -sj * ox + cj * oy
+            ld_x, ld_y = cj * d[:, 0] + sj * d[:, 1], -sj * d[:, 0] + cj * d[:, 1]
+            zc, hz = (bx[j, 2] + bx[j, 3]) / 2, (bx[j, 3] - bx[j, 2]) / 2
+            t_near = np.zeros(len(rays))
+            t_far = np.full(len(rays), np.inf)
+            for o_, d_, half in ((lo_x, ld_x, hl[j, 0]), (lo_y, ld_y, hw[j, 0]), (self.origin[2] - zc, d[:, 2], hz)):
+                with np.errstate(divide='ignore', invalid='ignore'):
+                    ta, tb = (-half - o_) / d_, (half - o_) / d_
+                lo_t = np.nan_to_num(np.minimum(ta, tb), nan=-np.inf)
+                hi_t = np.nan_to_num(np.maximum(ta, tb), nan=np.inf)
+                t_near = np.maximum(t_near, lo_t)
+                t_far = np.minimum(t_far, hi_t)
+            hit = (t_near <= t_far) & (t_near > 0) & (t_near < best_t[rays])
+            best_t[rays[hit]] = t_near[hit]
+            best_i[rays[hit]] = near[j]
+        return best_t, best_i
+
+    def sweep(self, x: float, y: float, yaw: float, rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray]:
+        """Points (P, 5) float32 in the sensor frame and the parked-car id hit by each point (-1)."""
+        c, s = np.cos(yaw), np.sin(yaw)
+        mat0 = self._material(self.hit0, x, y, c, s)
+        mat1 = self._material(self.hit1, x, y, c, s)
+        up1, up0 = is_raised(mat1), is_raised(mat0)
+        t_ground = np.where(up1, self.t1, np.where(up0, 0.5 * (self.t0 + self.t1), self.t0))
+        mat = np.where(up1, mat1, np.where(up0, MAT_CURB, mat0))
+        t_box, box_i = self._box_hits(x, y, yaw)
+        use_box = t_box < t_ground
+        t = np.where(use_box, t_box, t_ground)
+        intensity = np.where(use_box, self.box_intensity[np.maximum(box_i, 0)], MATERIAL_INTENSITY[mat])
+        keep = np.isfinite(t) & (t <= MAX_RANGE) & (t >= MIN_RANGE)
+        t = t[keep] + rng.normal(0.0, 0.015, size=int(keep.sum()))
+        intensity = np.clip(intensity[keep] + rng.normal(0.0, 2.0, size=t.shape), 0.0, 255.0)
+        pts = self.dir_sensor[keep] * t[:, None]
+        out = np.concatenate([pts, intensity[:, None], self.ring[keep, None]], axis=1).astype(np.float32)
+        obj = np.where(use_box[keep], self.box_object[np.maximum(box_i[keep], 0)], -1)
+        return out, obj

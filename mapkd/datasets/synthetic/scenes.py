@@ -1,0 +1,87 @@
+"""Scene plan: names and split from the devkit, timestamps, sensor frames and file names."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Tuple
+
+import numpy as np
+from nuscenes.utils.splits import create_splits_scenes
+
+from .layout import CityLayout
+from .trajectory import Drive, plan_drive
+
+KEYFRAME_HZ = 2
+LIDAR_HZ = 10                         # nuScenes spins at 20 Hz; 10 Hz halves the LiDAR work
+SWEEPS_PER_KEYFRAME = LIDAR_HZ // KEYFRAME_HZ
+LEAD_SWEEPS = SWEEPS_PER_KEYFRAME - 1  # sweeps recorded before the first keyframe
+FIRST_TIMESTAMP = 1533151603547590     # microseconds, like nuScenes (2018-08-01)
+
+
+@dataclass
+class LidarFrame:
+    index: int          # frame number; keyframes at multiples of SWEEPS_PER_KEYFRAME, from 0
+    timestamp: int
+    time: float         # seconds from the first keyframe
+    is_key: bool
+    sample: int         # the keyframe (sample index) this frame belongs to
+
+
+@dataclass
+class ScenePlan:
+    index: int
+    name: str
+    split: str          # 'train' | 'val'
+    logfile: str
+    drive: Drive
+    frames: List[LidarFrame]
+    samples: int
+    exposure: float
+
+    def keyframe_time(self, sample: int) -> float:
+        return sample / KEYFRAME_HZ
+
+    def keyframe_timestamp(self, sample: int) -> int:
+        return self.frames[LEAD_SWEEPS + sample * SWEEPS_PER_KEYFRAME].timestamp
+
+
+def scene_names(scenes: int, val_scenes: int) -> List[Tuple[str, str]]:
+    """(name, split) per scene: nuScenes mini names first, then train/val names.
+
+    Train scenes come first, then val scenes, so ``create_splits_scenes()['mini_train']``
+    filtered to the present scenes gives the training scenes exactly as on real nuScenes mini.
+    """
+    splits = create_splits_scenes()
+    mini = set(splits['mini_train']) | set(splits['mini_val'])
+    train_names = list(splits['mini_train']) + [n for n in splits['train'] if n not in mini]
+    val_names = list(splits['mini_val']) + [n for n in splits['val'] if n not in mini]
+    n_train = scenes - val_scenes
+    if n_train > len(train_names) or val_scenes > len(val_names):
+        raise ValueError(f'at most {len(train_names)} train and {len(val_names)} val scenes are possible; '
+                         f'asked for {n_train} train and {val_scenes} val')
+    return [(n, 'train') for n in train_names[:n_train]] + [(n, 'val') for n in val_names[:val_scenes]]
+
+
+def plan_scenes(layout: CityLayout, seed: int, scenes: int, samples: int, val_scenes: int) -> List[ScenePlan]:
+    """Drives, frame times and names of all scenes."""
+    plans = []
+    duration = (samples - 1) / KEYFRAME_HZ
+    lead = LEAD_SWEEPS / LIDAR_HZ
+    for i, (name, split) in enumerate(scene_names(scenes, val_scenes)):
+        rng = np.random.default_rng([seed, 10, i])
+        drive = plan_drive(layout, rng, duration, lead)
+        start = FIRST_TIMESTAMP + i * 120_000_000 + int(rng.integers(0, 1000))
+        frames = []
+        for k in range(-LEAD_SWEEPS, (samples - 1) * SWEEPS_PER_KEYFRAME + 1):
+            sample = min(max((k + SWEEPS_PER_KEYFRAME // 2) // SWEEPS_PER_KEYFRAME, 0), samples - 1)
+            frames.append(LidarFrame(k, start + k * (1_000_000 // LIDAR_HZ), k / LIDAR_HZ,
+                                     k % SWEEPS_PER_KEYFRAME == 0 and k >= 0, sample))
+        logfile = f'synthetic-s{seed}-{i:04d}'
+        plans.append(ScenePlan(i, name, split, logfile, drive, frames, samples, float(rng.uniform(0.85, 1.12))))
+    return plans
+
+
+def data_filename(plan: ScenePlan, channel: str, timestamp: int, is_key: bool) -> str:
+    """Relative path of one sensor file, in the nuScenes naming scheme."""
+    folder = 'samples' if is_key else 'sweeps'
+    ext = 'pcd.bin' if channel.startswith('LIDAR') else 'jpg'
+    return f'{folder}/{channel}/{plan.logfile}__{channel}__{timestamp}.{ext}'
