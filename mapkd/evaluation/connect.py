@@ -77,14 +77,14 @@ def _walk(coords: np.ndarray, directions: np.ndarray, chain: list[np.ndarray], t
 
 def connect_by_direction(coords: np.ndarray, directions: np.ndarray, step: float = 7,
                          per_deg: float = 10, rng: np.random.Generator | None = None) -> np.ndarray:
-    """Walk from a (seeded) random point both ways along the top-2 predicted directions.
+    """Walk from a start point both ways along the top-2 predicted directions.
 
     ``coords`` (N, 2) int pixel (col, row); ``directions`` (H, W, 2) int direction bins 0..35
-    (-1 = none). Returns the (M, 2) int pixel polyline.
+    (-1 = none). The start is drawn from ``rng`` (the official random start, made reproducible),
+    or is ``coords[0]`` when ``rng`` is None. Returns the (M, 2) int pixel polyline.
     """
     coords = np.asarray(coords, dtype=np.int64).reshape(-1, 2)
-    rng = rng if rng is not None else np.random.default_rng(0)
-    start = int(rng.integers(0, len(coords)))
+    start = int(rng.integers(0, len(coords))) if rng is not None else 0
     chain = [coords[start].copy()]
     taken = np.zeros(directions.shape[:2] + (2,), dtype=bool)
     _walk(coords, directions, chain, taken, step, per_deg)

@@ -34,10 +34,14 @@ class VectorizeConfig:
     connect_step: float = 7.0
     angle_class: int = 36
     seed: int = 0
+    # Where the direction walk starts: 'random' (official; a seeded draw here) or 'first' (the
+    # first point of the distance-sorted chain, an end of the line: avoids the jump back over the
+    # line that a start in the middle causes). 'first' is not part of any official protocol.
+    start_point: str = 'random'
     # Guard against degenerate outputs (e.g. an untrained model painting a whole class map):
     # a class with more pixels than this after cleaning is skipped with a warning, because
     # DBSCAN's neighbourhoods grow quadratically. ``None`` disables it (the official behaviour).
-    max_class_pixels: int | None = 40000
+    max_class_pixels: int | None = 20000
 
 
 def _as_tensor(value: Any, name: str, channels: int | None = None) -> torch.Tensor:
@@ -88,6 +92,8 @@ def vectorize(seg_logits: Any, embedding: Any, direction: Any, grid: BevGrid,
         crossing, 2 boundary), ``confidence_level`` (float), in class then instance order.
     """
     config = config or VectorizeConfig()
+    if config.start_point not in ('random', 'first'):
+        raise ValueError(f'start_point must be "random" or "first", got {config.start_point!r}')
     seg = _as_tensor(seg_logits, 'seg_logits')
     emb = _as_tensor(embedding, 'embedding')
     dirs = _as_tensor(direction, 'direction', config.angle_class + 1)
@@ -127,7 +133,8 @@ def vectorize(seg_logits: Any, embedding: Any, direction: Any, grid: BevGrid,
             key = 0 if np.ptp(cols) > np.ptp(rows) else 1
             points = points[np.argsort(points[:, key], kind='stable')]
             points = sort_points_by_dist(points).astype(np.int32)
-            line = connect_by_direction(points, directions, config.connect_step, per_deg, rng)
+            line = connect_by_direction(points, directions, config.connect_step, per_deg,
+                                        rng if config.start_point == 'random' else None)
             pts = grid.pixels_to_ego(line).astype(np.float32)
             vectors.append(dict(pts=pts, pts_num=int(len(pts)), type=cls - 1,
                                 confidence_level=confidence))

@@ -51,7 +51,7 @@ class MapMetric(BaseMetric):
         result_path: if set, write the full mAP record (protocol, AP matrix, ...) there as JSON.
         submission_meta: the submission's ``meta`` flags (``vector`` is always true).
         vectorize_cfg: overrides of :class:`~mapkd.evaluation.vectorize.VectorizeConfig`.
-        collect_device, prefix: as in mmengine's ``BaseMetric``.
+        collect_device, prefix, collect_dir: as in mmengine's ``BaseMetric``.
 
     Per-sample sums (intersection, union, per-frame AP) are kept in ``self.results``, so
     mmengine's result collection makes distributed evaluation exact.
@@ -63,8 +63,8 @@ class MapMetric(BaseMetric):
                  protocol: str = 'pmapnet', submission_path: str | None = None,
                  result_path: str | None = None, submission_meta: Mapping | None = None,
                  vectorize_cfg: Mapping | None = None, collect_device: str = 'cpu',
-                 prefix: str | None = None) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
+                 prefix: str | None = None, collect_dir: str | None = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
         metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
         unknown = [m for m in metrics if m not in VALID_METRICS]
         if unknown or not metrics:

@@ -17,13 +17,14 @@ def clean_head_outputs(lines: list[tuple[np.ndarray, int]], grid: BevGrid, half_
                        angle_class: int = 36):
     """Polylines (ego metres, class 0..2) -> ideal head logits and the semantic GT.
 
-    Segmentation logits peak on the centre line and fall off across the 5-px band (like a trained
+    Segmentation logits (background 4 off the lines) peak on the centre line and fall off across the 5-px band (like a trained
     network), embeddings are one distinct vector per line, the direction logits give the forward
     and backward bins of each segment. Returns (seg (4,H,W), emb (16,H,W), dir (37,H,W),
     semantic (4,H,W)) torch tensors.
     """
     H, W = grid.shape
     seg = np.zeros((4, H, W), np.float32)
+    seg[0] = 4.0   # confident background away from the lines
     emb = np.zeros((16, H, W), np.float32)
     direction = np.zeros((angle_class + 1, H, W), np.float32)
     direction[0] = 5.0

@@ -1,0 +1,95 @@
+"""The HDMapNet vectoriser recovers straight and curved lines from clean head outputs."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from mapkd.evaluation.connect import sort_points_by_dist
+from mapkd.evaluation.grid import BevGrid
+from mapkd.evaluation.vectorize import VectorizeConfig, top2_directions, vectorize
+
+from eval_raster_helpers import clean_head_outputs
+
+GRID = BevGrid.from_bounds([-30.0, 30.0, 0.15], [-15.0, 15.0, 0.15])
+T = np.linspace(0.0, 1.0, 60)
+LINES = [
+    (np.array([[-25.0, -5.0], [25.0, -5.0]]), 0),                       # straight, horizontal
+    (np.array([[-25.0, 5.0], [0.0, 5.0]]), 0),                          # straight, shorter
+    (np.array([[15.0, -12.0], [15.0, 2.0]]), 1),                        # straight, vertical
+    (np.stack([-20.0 + 40.0 * T, 7.0 + 6.0 * np.sin(np.pi * T)], 1), 2),  # curved
+    (np.stack([-10.0 + 8.0 * np.cos(np.pi * T), -12.0 + 6.0 * np.sin(np.pi * T)], 1), 2),  # arc
+]
+
+
+def densify(pts: np.ndarray, step: float = 0.05) -> np.ndarray:
+    out = []
+    for a, b in zip(pts[:-1], pts[1:]):
+        n = max(int(np.linalg.norm(b - a) / step), 1)
+        out.append(a + (b - a) * np.linspace(0, 1, n, endpoint=False)[:, None])
+    out.append(pts[-1:])
+    return np.concatenate(out)
+
+
+def directed(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean distance from the points of a to the polyline b (both densified)."""
+    da, db = densify(a), densify(b)
+    return float(np.sqrt(((da[:, None] - db[None]) ** 2).sum(-1)).min(1).mean())
+
+
+@pytest.fixture(scope='module')
+def vectors():
+    seg, emb, direction, _ = clean_head_outputs(LINES, GRID)
+    return vectorize(seg, emb, direction, GRID)
+
+
+def test_one_polyline_per_line_with_right_class(vectors):
+    assert sorted(v['type'] for v in vectors) == sorted(c for _, c in LINES)
+    for v in vectors:
+        assert v['pts'].shape == (v['pts_num'], 2) and v['pts'].dtype == np.float32
+        assert 0.5 < v['confidence_level'] <= 1.0
+
+
+def test_polylines_follow_and_cover_the_lines(vectors):
+    for pts, cls in LINES:
+        candidates = [v for v in vectors if v['type'] == cls]
+        best = min(candidates, key=lambda v: directed(v['pts'], pts))
+        assert directed(best['pts'], pts) < 0.3, 'prediction strays from the line'
+        assert directed(pts, best['pts']) < 0.5, 'prediction does not cover the line'
+        length = np.linalg.norm(np.diff(pts, axis=0), axis=1).sum()
+        assert best['pts_num'] >= length / (7 * 0.15) * 0.7   # ~one point per 7-px step
+
+
+def test_vectorisation_is_deterministic():
+    seg, emb, direction, _ = clean_head_outputs(LINES[:2], GRID)
+    first = vectorize(seg, emb, direction, GRID, VectorizeConfig(seed=3))
+    second = vectorize(seg, emb, direction, GRID, VectorizeConfig(seed=3))
+    assert len(first) == len(second)
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a['pts'], b['pts'])
+
+
+def test_small_components_and_empty_maps_give_no_vectors():
+    seg = torch.zeros(4, *GRID.shape)
+    seg[0] = 1.0
+    seg[1, 50:55, 50:60] = 5.0   # 50 px blob: below the 100 px minimum area
+    out = vectorize(seg, torch.zeros(16, *GRID.shape), torch.zeros(37, *GRID.shape), GRID)
+    assert out == []
+
+
+def test_top2_directions_suppress_neighbours():
+    logits = torch.zeros(37, 1, 1)
+    logits[10] = 5.0
+    logits[11] = 4.5   # within +-2 bins of the best: suppressed
+    logits[20] = 4.0
+    assert top2_directions(logits)[0, 0].tolist() == [9, 19]
+
+
+def test_sort_points_by_dist_chains_neighbours():
+    pts = np.array([[0, 0], [2, 0], [1, 0], [4, 0], [3, 0]])
+    np.testing.assert_array_equal(sort_points_by_dist(pts)[:, 0], [0, 1, 2, 3, 4])
+
+
+def test_shape_mismatch_is_a_clear_error():
+    with pytest.raises(ValueError, match='direction must have shape'):
+        vectorize(torch.zeros(4, 200, 400), torch.zeros(16, 200, 400), torch.zeros(10, 200, 400), GRID)
