@@ -38,9 +38,9 @@ class CameraRays:
     cam: Camera
     hit0: np.ndarray      # (2, H, W) ego xy of the z = 0 hit
     hit1: np.ndarray      # (2, H, W) ego xy of the z = kerb hit
-    gain: np.ndarray      # (H, W, 1) float32: (1 - haze) * vignette (0 for sky)
+    gain: np.ndarray      # (H, W, 3) float32: (1 - haze) * vignette (0 for sky)
     offset: np.ndarray    # (H, W, 3) float32: haze colour (or sky) * vignette
-    vignette: np.ndarray  # (H, W, 1) float32
+    vignette: np.ndarray  # (H, W, 3) float32
 
 
 def prepare_camera(cam: Camera) -> CameraRays:
@@ -70,8 +70,8 @@ def prepare_camera(cam: Camera) -> CameraRays:
     haze = np.where(finite, 1.0 - np.exp(-np.where(finite, dist, 0.0) / HAZE_DISTANCE), 1.0)[..., None]
     gain = (1.0 - haze) * vignette
     offset = np.where(finite[..., None], HAZE_BGR * haze, sky) * vignette
-    return CameraRays(cam, hit0, hit1, gain.astype(np.float32), offset.astype(np.float32),
-                      vignette.astype(np.float32))
+    return CameraRays(cam, hit0, hit1, np.repeat(gain, 3, -1).astype(np.float32), offset.astype(np.float32),
+                      np.repeat(vignette, 3, -1).astype(np.float32))
 
 
 def _clip_near(poly: np.ndarray) -> np.ndarray:
@@ -145,17 +145,17 @@ class CameraRenderer:
         s0 = self._sample(rays.hit0, x, y, c, s)
         s1 = self._sample(rays.hit1, x, y, c, s)
         ground = np.where(s1[..., 3:4] > 127, s1[..., :3], np.where(s0[..., 3:4] > 127, self.curb_bgr, s0[..., :3]))
-        img = ground.astype(np.float32) * rays.gain + rays.offset
+        img = cv2.add(cv2.multiply(ground, rays.gain, dtype=cv2.CV_32F), rays.offset)
         h, w = rays.cam.size
         box_rgb = np.zeros((h, w, 3), dtype=np.uint8)
         box_alpha = np.zeros((h, w), dtype=np.uint8)
         if self._draw_boxes(box_rgb, box_alpha, rays.cam, idx, local, corners, sun_ego):
-            alpha = box_alpha.astype(np.float32)[..., None] * (1.0 / 255.0)
-            img += alpha * (box_rgb.astype(np.float32) * rays.vignette - img)
+            alpha = cv2.merge([box_alpha] * 3)
+            boxes = cv2.multiply(box_rgb, rays.vignette, dtype=cv2.CV_32F)
+            img = cv2.add(img, cv2.multiply(cv2.subtract(boxes, img), alpha, scale=1.0 / 255.0, dtype=cv2.CV_32F))
         oy, ox = rng.integers(0, 64, size=2)
-        img *= exposure
-        img += self.noise[oy:oy + h, ox:ox + w]
-        return np.clip(img, 0, 255).astype(np.uint8)
+        img = cv2.scaleAdd(img, float(exposure), self.noise[oy:oy + h, ox:ox + w])
+        return cv2.convertScaleAbs(img)
 
     def _draw_boxes(self, rgb, alpha, cam: Camera, idx, local, corners, sun_ego) -> bool:
         """Draw visible box faces into ``rgb``/``alpha``, far to near. Returns whether any was drawn."""

@@ -62,16 +62,17 @@ def _fill(img: np.ndarray, geom, value, x0: float, y0: float, res: float) -> Non
         cv2.fillPoly(img, rings, value, lineType=cv2.LINE_8, shift=SHIFT)
 
 
-def _texture(rng: np.random.Generator, shape, res: float) -> np.ndarray:
-    """Multi-scale brightness noise (float32, ~N(1, 0.1)) for asphalt/concrete grain and patches."""
+def _texture_gain(rng: np.random.Generator, shape, res: float) -> np.ndarray:
+    """Brightness gain x128 (uint8, mean ~128): large patches, smaller blotches and fine grain."""
     h, w = shape
-    out = np.ones((h, w), dtype=np.float32)
-    for cell_m, amp in ((12.0, 0.07), (2.5, 0.05)):
-        ch, cw = max(int(h * res / cell_m), 2), max(int(w * res / cell_m), 2)
-        coarse = rng.standard_normal((ch, cw), dtype=np.float32)
-        out += amp * cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)
-    out += 0.06 * rng.standard_normal((h, w), dtype=np.float32)
-    return out
+    mid_h, mid_w = max(int(h * res / 2.5), 2), max(int(w * res / 2.5), 2)
+    big = rng.standard_normal((max(mid_h // 5, 2), max(mid_w // 5, 2))).astype(np.float32)
+    mid = 0.07 * cv2.resize(big, (mid_w, mid_h), interpolation=cv2.INTER_CUBIC)
+    mid += 0.05 * rng.standard_normal((mid_h, mid_w)).astype(np.float32)
+    gain = cv2.resize(mid, (w, h), interpolation=cv2.INTER_LINEAR)
+    gain = cv2.convertScaleAbs(gain, alpha=128.0, beta=128.0)      # saturating uint8
+    grain = rng.integers(0, 25, size=(h, w), dtype=np.uint8)
+    return cv2.subtract(cv2.add(gain, grain), 12)
 
 
 def build_ground(layout: CityLayout, res: float = 0.08) -> GroundRaster:
@@ -94,21 +95,33 @@ def build_ground(layout: CityLayout, res: float = 0.08) -> GroundRaster:
         _fill(mat, poly, material, x0, y0, res)
 
     rng = np.random.default_rng([layout.seed, 3])
-    tex = _texture(rng, (h, w), res)
+    gain = _texture_gain(rng, (h, w), res)
+    # sidewalk slab joints every 1.5 m: darker gain on joint rows / columns of sidewalk pixels
+    jx = (np.arange(w) * res) % 1.5 < 0.04
+    jy = (np.arange(h) * res) % 1.5 < 0.04
+    sidewalk = mat == MAT_SIDEWALK
+    rows = np.nonzero(jy)[0]
+    gain[rows] = np.where(sidewalk[rows], 100, gain[rows])
+    cols = np.nonzero(jx)[0]
+    gain[:, cols] = np.where(sidewalk[:, cols], 100, gain[:, cols])
     color = np.empty((h, w, 4), dtype=np.uint8)
-    bgr = MATERIAL_BGR[mat] * tex[..., None]
-    # sidewalk slab joints every 1.5 m
-    yy, xx = np.ogrid[:h, :w]
-    joints = ((xx * res) % 1.5 < 0.04) | ((yy * res) % 1.5 < 0.04)
-    bgr[(mat == MAT_SIDEWALK) & joints] *= 0.8
-    color[..., :3] = np.clip(bgr, 0, 255).astype(np.uint8)
-    color[..., 3] = np.where(np.isin(mat, RAISED_MATERIALS), 255, 0).astype(np.uint8)
+    lut = np.zeros((256, 3), dtype=np.uint8)
+    lut[:len(MATERIAL_BGR)] = np.clip(MATERIAL_BGR, 0, 255).astype(np.uint8)
+    for ch in range(3):
+        color[..., ch] = cv2.multiply(cv2.LUT(mat, lut[:, ch].copy()), gain, scale=1.0 / 128.0)
+    raised_lut = np.zeros(256, dtype=np.uint8)
+    raised_lut[list(RAISED_MATERIALS)] = 255
+    color[..., 3] = cv2.LUT(mat, raised_lut)
     return GroundRaster(mat, color, x0, y0, res)
 
 
+_RAISED = np.zeros(256, dtype=bool)
+_RAISED[list(RAISED_MATERIALS)] = True
+
+
 def is_raised(material: np.ndarray) -> np.ndarray:
-    """Whether each material id is a raised (kerb-height) surface."""
-    return np.isin(material, RAISED_MATERIALS)
+    """Whether each material id (uint8) is a raised (kerb-height) surface."""
+    return _RAISED[material]
 
 
 __all__ = ['GroundRaster', 'build_ground', 'is_raised', 'MATERIAL_BGR', 'MATERIAL_INTENSITY',

@@ -14,6 +14,7 @@ from typing import Dict, List, Tuple
 import numpy as np
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box as shapely_box
 from shapely.ops import unary_union
+import shapely
 from shapely import affinity
 
 from .geometry import dash_pieces, offset_polyline, slice_by_param, strip_polygon
@@ -223,6 +224,7 @@ def build_layout(seed: int, grid: int = 4, origin: float = 150.0) -> CityLayout:
     boxes: List[Box] = []
     parked_cars: List[dict] = []
     carparks: List[dict] = []
+    edge_yaw = _EdgeYaw(edges)
     blocks = _blocks(surface)
     for bi, block in enumerate(blocks):
         lot = block.buffer(-(SIDEWALK_WIDTH + 2.0))
@@ -230,11 +232,11 @@ def build_layout(seed: int, grid: int = 4, origin: float = 150.0) -> CityLayout:
             continue
         lot = _largest(lot)
         if bi % 3 == 1 and len(carparks) < 2:
-            carparks.append(_carpark(lot, edges, layout_rng, boxes, parked_cars, paint))
+            carparks.append(_carpark(lot, edge_yaw, layout_rng, boxes, parked_cars, paint))
         else:
-            _buildings(lot, edges, layout_rng, boxes)
+            _buildings(lot, edge_yaw, layout_rng, boxes)
     outer = _outer_ring(surface)
-    _buildings(outer, edges, layout_rng, boxes, max_count=60)
+    _buildings(outer, edge_yaw, layout_rng, boxes, max_count=60)
 
     x0, y0, x1, y1 = surface.bounds
     margin = 50.0
@@ -281,16 +283,17 @@ def _outer_ring(surface) -> Polygon:
     return hull.buffer(40.0, join_style=2).difference(hull.buffer(SIDEWALK_WIDTH + 2.0, join_style=2))
 
 
-def _nearest_edge_yaw(edges: List[Edge], x: float, y: float) -> float:
-    best, yaw = np.inf, 0.0
-    p = np.array([x, y])
-    for e in edges:
-        d = np.min(np.linalg.norm(e.centre[::5] - p, axis=1))
-        if d < best:
-            best = d
-            v = e.centre[-1] - e.centre[0]
-            yaw = float(np.arctan2(v[1], v[0]))
-    return yaw
+class _EdgeYaw:
+    """Direction (chord yaw) of the road edge nearest to a point."""
+
+    def __init__(self, edges: List[Edge]):
+        self.points = np.concatenate([e.centre[::4] for e in edges])
+        self.edge = np.concatenate([np.full(len(e.centre[::4]), i) for i, e in enumerate(edges)])
+        self.yaw = np.array([np.arctan2(*(e.centre[-1] - e.centre[0])[::-1]) for e in edges])
+
+    def __call__(self, x: float, y: float) -> float:
+        d = (self.points[:, 0] - x) ** 2 + (self.points[:, 1] - y) ** 2
+        return float(self.yaw[self.edge[int(np.argmin(d))]])
 
 
 FACADE_COLORS = [(150, 160, 175), (120, 130, 150), (170, 165, 160), (110, 120, 135), (95, 110, 140),
@@ -299,18 +302,21 @@ CAR_COLORS = [(40, 40, 200), (200, 60, 40), (230, 230, 230), (30, 30, 30), (150,
               (20, 160, 220), (120, 40, 40)]
 
 
-def _buildings(lot, edges: List[Edge], rng: np.random.Generator, boxes: List[Box], max_count: int = 12) -> None:
+def _buildings(lot, edge_yaw: _EdgeYaw, rng: np.random.Generator, boxes: List[Box], max_count: int = 12) -> None:
     """Place non-overlapping oriented building boxes inside ``lot`` (a polygon)."""
     placed = []
+    shapely.prepare(lot)
     x0, y0, x1, y1 = lot.bounds
     tries = 0
     while len(placed) < max_count and tries < max_count * 12:
         tries += 1
         cx, cy = rng.uniform(x0, x1), rng.uniform(y0, y1)
         length, width = rng.uniform(12.0, 34.0), rng.uniform(10.0, 22.0)
-        yaw = _nearest_edge_yaw(edges, cx, cy) + float(rng.choice([0.0, np.pi / 2]))
-        fp = affinity.rotate(shapely_box(-length / 2, -width / 2, length / 2, width / 2), yaw, use_radians=True)
-        fp = affinity.translate(fp, cx, cy)
+        yaw = edge_yaw(cx, cy) + float(rng.choice([0.0, np.pi / 2]))
+        ca, sa = np.cos(yaw), np.sin(yaw)
+        corners = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]]) * [length / 2, width / 2]
+        fp = Polygon(np.stack([cx + ca * corners[:, 0] - sa * corners[:, 1],
+                               cy + sa * corners[:, 0] + ca * corners[:, 1]], 1))
         if not lot.contains(fp) or any(fp.distance(q) < 2.0 for q in placed):
             continue
         placed.append(fp)
@@ -320,11 +326,11 @@ def _buildings(lot, edges: List[Edge], rng: np.random.Generator, boxes: List[Box
                          float(rng.uniform(25, 45)), 'building'))
 
 
-def _carpark(lot, edges: List[Edge], rng: np.random.Generator, boxes: List[Box], parked_cars: List[dict],
+def _carpark(lot, edge_yaw: _EdgeYaw, rng: np.random.Generator, boxes: List[Box], parked_cars: List[dict],
              paint: List[Tuple[Polygon, int]]) -> dict:
     """A car park filling ``lot`` with rows of stalls, about 40 % occupied."""
     c = lot.centroid
-    yaw = _nearest_edge_yaw(edges, c.x, c.y)
+    yaw = edge_yaw(c.x, c.y)
     stall_w, stall_l, aisle = 2.7, 5.5, 6.5
     local = affinity.rotate(lot, -yaw, origin=(c.x, c.y), use_radians=True)
     lx0, ly0, lx1, ly1 = local.bounds
