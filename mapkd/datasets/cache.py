@@ -32,7 +32,8 @@ def write_cache(path: str, kind: str, key: Any, payload: Any) -> None:
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix='.tmp-', dir=osp.dirname(osp.abspath(path)))
     try:
-        with os.fdopen(fd, 'wb') as fh:
+        os.chmod(tmp, 0o644)
+        with os.fdopen(fd, "wb") as fh:
             fh.write(json.dumps(header, sort_keys=True).encode() + b'\n')
             fh.write(data)
         os.replace(tmp, path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Dict, List, Sequence
 
 import torch
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 
 from ..registry import FUNCTIONS
 
@@ -34,3 +35,9 @@ def mapkd_collate(batch: Sequence[Dict]) -> Dict:
                 raise KeyError(f'batch item {i} has {part} keys {sorted(item[part])}, item 0 has {sorted(keys)}')
         out[part] = {k: _stack_or_list([item[part][k] for item in batch]) for k in keys}
     return out
+
+
+# mmengine's Runner looks collate functions up with ``mmengine.registry.FUNCTIONS.get(type)``, which
+# does not search child registries; registering there too lets configs say type='mapkd_collate'.
+if MMENGINE_FUNCTIONS.get('mapkd_collate') is None:
+    MMENGINE_FUNCTIONS.register_module(name='mapkd_collate', module=mapkd_collate)
