@@ -98,8 +98,8 @@ class DualDistillLoss(BaseDistillLoss):
     * Region-weighted multi-scale feature loss: DistillBEV's fg / bg / fp decomposition with
       adaptive scales and spatial attention (:func:`region_weighted_mse`) at every level; the
       false-positive region only where the level sets ``fp=True`` (DualDistill: head level only).
-    * CRD: the student's decoder-input feature (``crd_student_feature``), aligned by a 1x1 conv,
-      goes through the *frozen target's own decoder* (``teacher_head``, called with gradients
+    * CRD: the student feature ``crd_student_feature`` (``bev_small``), aligned by a 1x1 conv and
+      bilinearly resized to the target's output size (= the student's own decoder input), goes through the *frozen target's own decoder* (``teacher_head``, called with gradients
       enabled w.r.t. its input, its weights stay frozen) and is trained with BCE against the
       target's own predictions sharpened by ``crd_temperature`` (pseudo-label entropy
       minimisation: ``sigmoid(target_seg / 0.1)``).
@@ -168,11 +168,14 @@ class DualDistillLoss(BaseDistillLoss):
         if target_model is None:
             raise ValueError('DualDistillLoss: cross-head distillation needs the frozen target model')
         head = resolve_head(target_model, self.teacher_head)
-        aligned = self.crd_adapter(get_output(student_out, self.crd_student_feature, 'student', name))
+        target = get_output(target_out, self.crd_target, self.teacher, name).detach()
+        # the aligned feature is resized to the head's output size, like the student's own decoder
+        # input (bilinearly upsampled bev_small)
+        aligned = resize_like(self.crd_adapter(get_output(student_out, self.crd_student_feature, 'student', name)),
+                              target)
         with torch.enable_grad():
             outputs = head(aligned)
         seg = outputs['seg'] if isinstance(outputs, Mapping) else outputs[0]
-        target = get_output(target_out, self.crd_target, self.teacher, name).detach()
         seg = resize_like(seg, target)
         check_same_shape(seg, target, 'cross-head seg', name)
         return F.binary_cross_entropy_with_logits(seg.float(), torch.sigmoid(target.float() / self.crd_temperature))

@@ -13,6 +13,15 @@ from mapkd.utils.checkpoint import load_state_dict_file
 
 FROZEN_SPEC_KEYS = ('config', 'model', 'checkpoint', 'prefix')
 DISTILLER_TYPES = ('MapDistiller', 'mapkd.MapDistiller')
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+
+def resolve_config_path(path: str) -> str:
+    """``path`` as given if it exists, else relative to the repository root (configs/...)."""
+    if osp.isfile(path) or osp.isabs(path):
+        return path
+    candidate = osp.join(REPO_ROOT, path)
+    return candidate if osp.isfile(candidate) else path
 
 
 def frozen_model_config(name: str, spec: Mapping) -> tuple[dict, str | None]:
@@ -30,7 +39,7 @@ def frozen_model_config(name: str, spec: Mapping) -> tuple[dict, str | None]:
         raise KeyError(f'teachers[{name!r}] needs exactly one of "config" (a config file) or "model" '
                        f'(a model dict); got keys {sorted(spec)}')
     if 'config' in spec:
-        path = spec['config']
+        path = resolve_config_path(spec['config'])
         if not osp.isfile(path):
             raise FileNotFoundError(f'teachers[{name!r}].config not found: {path}')
         cfg = Config.fromfile(path)

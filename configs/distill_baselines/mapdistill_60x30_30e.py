@@ -1,0 +1,5 @@
+# 30-epoch variant (MapKD table, 30 ep rows).
+_base_ = ['./mapdistill_60x30_10e.py']
+max_epochs = 30
+train_cfg = dict(max_epochs=max_epochs)
+param_scheduler = [dict(type='StepLR', step_size=10, gamma=0.1, by_epoch=True, begin=0, end=max_epochs)]

@@ -1,0 +1,19 @@
+# Stage 2: the coach (camera + simulated LiDAR + SD prior, official PMapNet_sdmap_C) distilled from the
+# frozen teacher (official train_C.py): task + 0.8 TGPD(teacher) + 0.8 MSRD(teacher).
+# 10 epochs (the released coach is "model9"); coach_distill_60x30_30e.py is train_C.py's default.
+# Output: work_dirs/coach_distill_60x30_10e/epoch_10.pth (keys student.* = the coach).
+_base_ = ['./coach_60x30_10e.py']
+teacher_config = 'configs/mapkd/teacher_hd_finetune_60x30_10e.py'
+teacher_checkpoint = 'work_dirs/teacher_hd_finetune_60x30_10e/epoch_10.pth'
+model = dict(
+    _delete_=True,
+    type='MapDistiller',
+    student={{_base_.model}},
+    teachers=dict(teacher=dict(config=teacher_config, checkpoint=teacher_checkpoint)),
+    distill_losses=[
+        dict(type='TGPDLoss', teacher='teacher', weight=0.8, student_feature='bev_small',
+             teacher_feature='bev_small', in_channels=192, patch_size=5, temperature=0.1),
+        dict(type='MSRDLoss', teacher='teacher', weight=0.8, channels='all'),
+    ],
+    data_preprocessor=dict(type='MapDataPreprocessor'),
+)

@@ -1,0 +1,9 @@
+# Baseline: the camera-only student trained with the task loss only (no teacher, no coach).
+_base_ = [
+    './_base_/mapkd_student_model.py',
+    '../_base_/datasets/nus_60x30.py',
+    '../_base_/schedules/adam_10e.py',
+    '../_base_/default_runtime.py',
+]
+train_dataloader = dict(batch_size=8)
+model = dict(grid_conf={{_base_.grid_conf}}, image_size={{_base_.image_size}})
