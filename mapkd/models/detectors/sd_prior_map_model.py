@@ -32,7 +32,8 @@ class SDPriorMapModel(BaseMapModel):
     def __init__(self, grid_conf: dict, image_size: Sequence[int], camera_channels: int, second_channels: int,
                  view_hidden: int | None, sd_fusion: dict | None, hd_head: bool, mae: dict | None,
                  num_classes: int, embed_dim: int, angle_class: int, pretrained_image_backbone: str | None,
-                 loss: dict | None, data_preprocessor: dict | None, init_cfg: dict | None) -> None:
+                 loss: dict | None, data_preprocessor: dict | None, init_cfg: dict | None,
+                 decoder_channels: int = 256) -> None:
         super().__init__(loss=loss, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.bev_size = check_bev_divisible(grid_conf)
         self.hd_head = hd_head
@@ -43,11 +44,13 @@ class SDPriorMapModel(BaseMapModel):
         fusion_cfg = dict(DEFAULT_SD_FUSION, **(sd_fusion or {}))
         self.sd_fusion = SDMapFusion(bev_channels=bev_channels, out_channels=bev_channels, **fusion_cfg)
         heads = ('seg',) if hd_head else ('seg', 'emb', 'dir')  # with the HD head only seg feeds it
-        self.bevencode = BevDecoder(bev_channels, num_classes, embed_dim, angle_class + 1, heads=heads)
+        self.bevencode = BevDecoder(bev_channels, num_classes, embed_dim, angle_class + 1, heads=heads,
+                                    head_channels=decoder_channels)
         if hd_head:
             mae_cfg = dict(DEFAULT_MAE, **(mae or {}))
             self.mae_head = MAEHead(self.bev_size, in_channels=num_classes, num_classes=num_classes,
-                                    embed_out_dim=embed_dim, direction_dim=angle_class + 1, **mae_cfg)
+                                    embed_out_dim=embed_dim, direction_dim=angle_class + 1,
+                                    decoder_channels=decoder_channels, **mae_cfg)
         self.FEATURE_NAMES = ('topdown', self.SECOND_FEATURE, 'bev_small', 'bev_out') + (
             ('seg_pre_mae',) if hd_head else ())
 

@@ -13,11 +13,11 @@ HEAD_PREFIXES = {'seg': ('up1', 'up2'), 'emb': ('up1_embedded', 'up2_embedded'),
                  'dir': ('up1_direction', 'up2_direction')}
 
 
-def _up2(out_channels: int) -> nn.Sequential:
-    """x2 bilinear upsample, conv3x3 256->128 + BN + ReLU, conv1x1 128->out (keys 1, 2, 4)."""
+def _up2(out_channels: int, width: int = 256) -> nn.Sequential:
+    """x2 bilinear upsample, conv3x3 width->width/2 + BN + ReLU, conv1x1 -> out (keys 1, 2, 4)."""
     return nn.Sequential(nn.Upsample(scale_factor=2, mode='bilinear', align_corners=True),
-                         nn.Conv2d(256, 128, 3, padding=1, bias=False), nn.BatchNorm2d(128),
-                         nn.ReLU(inplace=True), nn.Conv2d(128, out_channels, 1))
+                         nn.Conv2d(width, width // 2, 3, padding=1, bias=False), nn.BatchNorm2d(width // 2),
+                         nn.ReLU(inplace=True), nn.Conv2d(width // 2, out_channels, 1))
 
 
 @MODELS.register_module()
@@ -31,10 +31,12 @@ class BevDecoder(nn.Module):
             needs the semantic logits (the teacher's first decoder) builds ``('seg',)``.
         direction_from_embedding_branch: original HDMapNet quirk: the direction head runs on
             ``up1_embedded``'s output (``up1_direction`` exists but is unused). MapKD/P-MapNet: False.
+        head_channels: width of the heads' ``up1`` (256 officially; smaller for CPU-sized variants).
     """
 
     def __init__(self, in_channels: int, num_classes: int = 4, embed_dim: int = 16, direction_dim: int = 37,
-                 heads: Sequence[str] = ('seg', 'emb', 'dir'), direction_from_embedding_branch: bool = False) -> None:
+                 heads: Sequence[str] = ('seg', 'emb', 'dir'), direction_from_embedding_branch: bool = False,
+                 head_channels: int = 256) -> None:
         super().__init__()
         unknown = set(heads) - set(HEAD_PREFIXES)
         if unknown or not heads:
@@ -53,8 +55,8 @@ class BevDecoder(nn.Module):
         widths = {'seg': num_classes, 'emb': embed_dim, 'dir': direction_dim}
         for head in self.heads:
             up1_name, up2_name = HEAD_PREFIXES[head]
-            self.add_module(up1_name, UpFuse(64 + 256, 256, scale_factor=4))
-            self.add_module(up2_name, _up2(widths[head]))
+            self.add_module(up1_name, UpFuse(64 + 256, head_channels, scale_factor=4))
+            self.add_module(up2_name, _up2(widths[head], head_channels))
 
     def forward(self, x: Tensor) -> dict[str, Tensor]:
         x = self.relu(self.bn1(self.conv1(x)))

@@ -1,0 +1,118 @@
+"""Forward/backward of every model at every range (reduced widths), gradients, modes, AMP."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+import mapkd.models  # noqa: F401
+from mapkd.models.detectors.base import BaseMapModel
+from mapkd.registry import MODELS
+
+from small_models import RANGES, bev_hw, random_batch, small_model_cfg
+
+MODEL_TYPES = ('HDMapNet', 'MapKDStudent', 'MapKDCoach', 'MapKDTeacher', 'HDPriorPretrainModel')
+FEATURE_SHAPES = {  # name -> channels (None = same as BEV), scale
+    'topdown': 1, 'lidar_feature': 1, 'sim_lidar_feature': 1, 'bev_small': 8, 'bev_out': 8, 'seg_pre_mae': 1}
+
+
+@pytest.mark.parametrize('range_name', list(RANGES))
+@pytest.mark.parametrize('model_type', MODEL_TYPES)
+def test_forward_backward_every_range(model_type: str, range_name: str) -> None:
+    torch.manual_seed(0)
+    grid = RANGES[range_name]
+    model = MODELS.build(small_model_cfg(model_type, grid))
+    inputs, samples = random_batch(grid)
+    outputs = model(inputs, samples, mode='tensor')
+    height, width = bev_hw(grid)
+    assert outputs['seg'].shape == (1, 4, height, width)
+    assert outputs['emb'].shape == (1, 16, height, width)
+    assert outputs['dir'].shape == (1, 37, height, width)
+    model.check_feature_names(outputs)
+    for name in model.FEATURE_NAMES:
+        scale = FEATURE_SHAPES[name]
+        assert outputs[name].shape[-2:] == (height // scale, width // scale), name
+    losses = model(inputs, samples, mode='loss')
+    assert set(losses) == {'loss_seg', 'loss_var', 'loss_dist', 'loss_dir'}
+    total = sum(losses.values())
+    assert torch.isfinite(total)
+    total.backward()
+    no_grad = [name for name, p in model.named_parameters() if p.requires_grad and p.grad is None]
+    assert not no_grad, f'no gradient reaches {no_grad}'
+
+
+def test_declared_features() -> None:
+    assert MODELS.get('MapKDStudent').FEATURE_NAMES == ('topdown', 'bev_small')
+    grid = RANGES['60x30']
+    teacher = MODELS.build(small_model_cfg('MapKDTeacher', grid))
+    assert teacher.FEATURE_NAMES == ('topdown', 'lidar_feature', 'bev_small', 'bev_out', 'seg_pre_mae')
+    coach = MODELS.build(small_model_cfg('MapKDCoach', grid))
+    assert coach.FEATURE_NAMES == ('topdown', 'sim_lidar_feature', 'bev_small', 'bev_out')
+    coach_hd = MODELS.build(dict(small_model_cfg('MapKDCoach', grid), hd_head=True,
+                                 mae=dict(embed_dim=32, depth=1, num_heads=2)))
+    assert coach_hd.FEATURE_NAMES[-1] == 'seg_pre_mae'
+
+
+def test_predict_returns_cpu_per_sample_dicts() -> None:
+    grid = dict(RANGES['60x30'], xbound=[-15.0, 15.0, 0.15], ybound=[-7.5, 7.5, 0.15])  # BEV 100x200
+    model = MODELS.build(small_model_cfg('MapKDStudent', grid)).eval()
+    inputs, samples = random_batch(grid, batch=2)
+    with torch.no_grad():
+        predictions = model(inputs, samples, mode='predict')
+    assert len(predictions) == 2
+    for index, item in enumerate(predictions):
+        assert item['seg_logits'].shape == (4, 100, 200) and item['seg_logits'].device.type == 'cpu'
+        assert item['embedding'].shape == (16, 100, 200) and item['direction'].shape == (37, 100, 200)
+        assert item['token'] == f'tok{index}'
+        assert torch.equal(item['semantic'], samples['semantic'][index])
+        assert item['gt_vectors'] is samples['gt_vectors'][index]
+
+
+def test_bf16_autocast_forward_and_backward() -> None:
+    grid = dict(RANGES['60x30'], xbound=[-15.0, 15.0, 0.15], ybound=[-7.5, 7.5, 0.15])
+    for model_type in ('MapKDCoach', 'MapKDTeacher'):
+        model = MODELS.build(small_model_cfg(model_type, grid))
+        inputs, samples = random_batch(grid)
+        with torch.autocast(device_type='cpu', dtype=torch.bfloat16):
+            losses = model(inputs, samples, mode='loss')
+        total = sum(losses.values())
+        assert torch.isfinite(total), model_type
+        total.backward()
+
+
+def test_student_follows_grid_not_hard_coded_200x400() -> None:
+    grid = RANGES['240x60']
+    model = MODELS.build(small_model_cfg('MapKDStudent', grid)).eval()
+    inputs, _ = random_batch(grid)
+    with torch.no_grad():
+        outputs = model.extract(inputs)
+    assert outputs['seg'].shape[-2:] == (200, 800)
+    assert outputs['bev_small'].shape[-2:] == (25, 100)
+
+
+def test_missing_input_is_named() -> None:
+    model = MODELS.build(small_model_cfg('MapKDCoach', RANGES['60x30']))
+    inputs, _ = random_batch(RANGES['60x30'])
+    del inputs['sd_map']
+    with pytest.raises(KeyError, match='sd_map'):
+        model.extract(inputs)
+
+
+def test_bad_mode_and_missing_loss() -> None:
+    model = MODELS.build(dict(small_model_cfg('HDMapNet', RANGES['60x30']), loss=None))
+    assert isinstance(model, BaseMapModel)
+    inputs, samples = random_batch(RANGES['60x30'])
+    with pytest.raises(ValueError, match='unknown mode'):
+        model(inputs, samples, mode='bogus')
+    with pytest.raises(RuntimeError, match='loss=None'):
+        model(inputs, samples, mode='loss')
+
+
+def test_data_preprocessor_moves_tensors_only() -> None:
+    preprocessor = MODELS.build(dict(type='MapDataPreprocessor'))
+    batch = dict(inputs=dict(imgs=torch.zeros(1, 2)),
+                 data_samples=dict(semantic=torch.zeros(1, 4, 2, 2), token=['a'], gt_vectors=[[]]))
+    out = preprocessor(batch)
+    assert out['inputs']['imgs'].device == preprocessor.device
+    assert out['data_samples']['token'] == ['a'] and out['data_samples']['gt_vectors'] == [[]]
+    with pytest.raises(ValueError, match='inputs'):
+        preprocessor([1, 2])
