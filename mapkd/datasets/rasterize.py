@@ -12,7 +12,7 @@ truncated to int) and drawn with ``cv2`` (thickness 5):
 The official code draws the forward raster as ``polylines(coords[i:])`` for every ``i`` (O(n^2));
 a pixel then ends up with the colour of the last segment covering it, which is what drawing each
 segment once, in order, gives too (``tests/data/test_rasterize.py`` checks the equivalence).
-Canvases are int32 (the official uint8 instance canvas saturates ids above 255).
+The instance canvas is int32 (the official uint8 canvas saturates ids above 255).
 """
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def draw_heading_segments(canvas: np.ndarray, coords: np.ndarray, thickness: int
 def overlap_filter(masks: np.ndarray, filter_masks: np.ndarray) -> np.ndarray:
     """Zero every lower class where a higher class's filter mask is set (boundary > ped > divider)."""
     for c in range(masks.shape[0] - 1, 0, -1):
-        masks[:c, filter_masks[c] != 0] = 0
+        masks[:c] *= (filter_masks[c] == 0)
     return masks
 
 
@@ -135,8 +135,8 @@ def rasterize_gt(vectors: Iterable[Mapping], patch_size: Sequence[float], canvas
     per_class = group_vectors_by_class(vectors)
     instance = np.zeros((NUM_CLASSES, canvas_h, canvas_w), np.int32)
     filters = np.zeros((NUM_CLASSES, canvas_h, canvas_w), np.uint8)
-    forward = np.zeros((NUM_CLASSES, canvas_h, canvas_w), np.int32)
-    backward = np.zeros((NUM_CLASSES, canvas_h, canvas_w), np.int32)
+    forward = np.zeros((NUM_CLASSES, canvas_h, canvas_w), np.uint8)   # heading classes 0..36
+    backward = np.zeros((NUM_CLASSES, canvas_h, canvas_w), np.uint8)
     next_id = 1
     for cls, lines in enumerate(per_class):
         for parts in lines_to_canvas(lines, patch_size, canvas_size):
@@ -149,8 +149,9 @@ def rasterize_gt(vectors: Iterable[Mapping], patch_size: Sequence[float], canvas
                 draw_heading_segments(forward[cls], coords, thickness, angle_class)
                 draw_heading_segments(backward[cls], coords[::-1].copy(), thickness, angle_class)
     instance = overlap_filter(instance, filters)
-    forward = overlap_filter(forward, filters).sum(0)
-    backward = overlap_filter(backward, filters).sum(0)
+    # after the filter at most one class is non-zero per pixel, so the sum never exceeds 36
+    forward = overlap_filter(forward, filters).sum(0, dtype=np.intp)
+    backward = overlap_filter(backward, filters).sum(0, dtype=np.intp)
 
     semantic = np.empty((NUM_CLASSES + 1, canvas_h, canvas_w), np.float32)
     semantic[1:] = instance != 0

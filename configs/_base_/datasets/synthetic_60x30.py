@@ -1,0 +1,30 @@
+# Synthetic city (docs/synthetic_city.md), 60 x 30 m at 0.15 m (200 x 400).
+# Dataset: NuScenesMapDataset (mapkd/datasets/nuscenes_map_dataset.py); see docs/data_preparation.md.
+# Prepare caches first: python tools/create_data.py synthetic --root data/synthetic
+dataset_type = 'NuScenesMapDataset'
+data_root = 'data/synthetic/'
+version = 'v1.0-mini'
+grid_conf = dict(xbound=[-30.0, 30.0, 0.15], ybound=[-15.0, 15.0, 0.15],
+                 zbound=[-10.0, 10.0, 20.0], dbound=[4.0, 45.0, 1.0])
+image_size = (128, 352)
+max_points = 81920
+
+_dataset = dict(type=dataset_type, data_root=data_root, version=version, grid_conf=grid_conf,
+                image_size=image_size, nsweeps=3, max_points=max_points, min_dist=2.2,
+                load_lidar=True, load_sd_map=True, hd_prior=None, sd_alignment='topocentric',
+                cache=True)
+
+train_dataloader = dict(
+    batch_size=8, num_workers=2, persistent_workers=True, drop_last=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='mapkd_collate'),
+    dataset=dict(_dataset, split='train'))
+val_dataloader = dict(
+    batch_size=4, num_workers=2, persistent_workers=True, drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='mapkd_collate'),
+    dataset=dict(_dataset, split='val', test_mode=True))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(type='MapMetric', grid_conf=grid_conf)
+test_evaluator = val_evaluator
