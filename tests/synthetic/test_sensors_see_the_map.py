@@ -1,0 +1,76 @@
+"""Map elements are visible to the cameras exactly where the stored calibration projects them."""
+import cv2
+import numpy as np
+from nuscenes import NuScenes
+from nuscenes.map_expansion.map_api import NuScenesMap
+from nuscenes.utils.geometry_utils import view_points
+from pyquaternion import Quaternion
+
+CAMERAS = ['CAM_FRONT', 'CAM_FRONT_RIGHT', 'CAM_FRONT_LEFT', 'CAM_BACK', 'CAM_BACK_LEFT', 'CAM_BACK_RIGHT']
+
+
+def _line_points(nusc_map, step=0.5):
+    """Points on every road divider (global xy) and their unit left normals."""
+    pts, normals = [], []
+    for rec in nusc_map.road_divider:
+        line = nusc_map.extract_line(rec['line_token'])
+        d = np.arange(0.0, line.length, step)
+        xy = np.array([line.interpolate(v).coords[0] for v in d])
+        tangent = np.gradient(xy, axis=0)
+        tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
+        pts.append(xy)
+        normals.append(np.stack([-tangent[:, 1], tangent[:, 0]], 1))
+    return np.concatenate(pts), np.concatenate(normals)
+
+
+def _project(nusc, sd_token, xy_global, z=0.0):
+    """Pixel coordinates (N, 2) and depth (N,) of ground points in one camera image."""
+    sd = nusc.get('sample_data', sd_token)
+    cs = nusc.get('calibrated_sensor', sd['calibrated_sensor_token'])
+    pose = nusc.get('ego_pose', sd['ego_pose_token'])
+    p = np.concatenate([xy_global, np.full((len(xy_global), 1), z)], 1).T
+    p = Quaternion(pose['rotation']).rotation_matrix.T @ (p - np.array(pose['translation'])[:, None])
+    p = Quaternion(cs['rotation']).rotation_matrix.T @ (p - np.array(cs['translation'])[:, None])
+    depth = p[2].copy()
+    uv = view_points(p, np.array(cs['camera_intrinsic']), normalize=True)[:2].T
+    return uv, depth, sd
+
+
+def _is_yellow(bgr):
+    b, g, r = bgr[:, 0].astype(int), bgr[:, 1].astype(int), bgr[:, 2].astype(int)
+    return (r - b > 60) & (g - b > 40)
+
+
+def test_road_dividers_project_onto_yellow_paint(synthetic_root):
+    nusc = NuScenes('v1.0-mini', synthetic_root, verbose=False)
+    nusc_map = NuScenesMap(synthetic_root, 'boston-seaport')
+    xy, normals = _line_points(nusc_map)
+    on_hits, on_total, off_hits, off_total = 0, 0, 0, 0
+    for sample in nusc.sample:
+        for cam in CAMERAS:
+            uv, depth, sd = _project(nusc, sample['data'][cam], xy)
+            uv_off, depth_off, _ = _project(nusc, sample['data'][cam], xy + 1.2 * normals)
+            # only where the 0.3 m wide paint band is at least 2 px wide in the image
+            edge_a, _, _ = _project(nusc, sample['data'][cam], xy + 0.15 * normals)
+            edge_b, _, _ = _project(nusc, sample['data'][cam], xy - 0.15 * normals)
+            along, _, _ = _project(nusc, sample['data'][cam], xy + 0.25 * np.stack([normals[:, 1], -normals[:, 0]], 1))
+            t_img = along - uv
+            t_img /= np.linalg.norm(t_img, axis=1, keepdims=True) + 1e-9
+            across = edge_a - edge_b
+            wide = np.abs(t_img[:, 0] * across[:, 1] - t_img[:, 1] * across[:, 0]) >= 2.0
+            h, w = sd['height'], sd['width']
+            img = cv2.imread(nusc.get_sample_data_path(sd['token']))
+            assert img.shape == (h, w, 3)
+            for pix, dep, is_on in ((uv, depth, True), (uv_off, depth_off, False)):
+                ok = (dep > 4.0) & (dep < 25.0) & (pix[:, 0] > 3) & (pix[:, 0] < w - 4) & \
+                     (pix[:, 1] > 3) & (pix[:, 1] < h - 4) & wide
+                cols = np.round(pix[ok]).astype(int)
+                yellow = _is_yellow(img[cols[:, 1], cols[:, 0]])
+                if is_on:
+                    on_hits, on_total = on_hits + yellow.sum(), on_total + len(yellow)
+                else:
+                    off_hits, off_total = off_hits + yellow.sum(), off_total + len(yellow)
+    assert on_total >= 50, on_total
+    assert on_hits / on_total > 0.95, (on_hits, on_total)
+    assert off_total >= 50 and off_hits / off_total < 0.05, (off_hits, off_total)
+
