@@ -38,7 +38,8 @@ def load_camera_image(path: str, image_size: Sequence[int], reduced_decode: bool
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise UnreadableFileError(f'cannot decode camera image {path}: {exc}') from exc
     arr = np.asarray(rgb, dtype=np.float32)
-    arr = (arr - _MEAN) * _INV_STD
+    arr -= _MEAN
+    arr *= _INV_STD
     post_rot = np.eye(3, dtype=np.float32)
     post_rot[0, 0] = target_w / orig_w
     post_rot[1, 1] = target_h / orig_h

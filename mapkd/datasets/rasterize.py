@@ -158,8 +158,8 @@ def rasterize_gt(vectors: Iterable[Mapping], patch_size: Sequence[float], canvas
     semantic[0] = ~semantic[1:].any(0)
     direction = np.zeros((angle_class + 1, canvas_h * canvas_w), np.float32)
     flat = np.arange(canvas_h * canvas_w)
-    direction[forward.ravel(), flat] += 0.5
-    direction[backward.ravel(), flat] += 0.5
+    direction[forward.ravel(), flat] = 0.5
+    direction[backward.ravel(), flat] += 0.5  # same bin twice (zero-length segment) -> 1.0
     return GTRasters(semantic=semantic, instance=instance.sum(0).astype(np.int64),
                      direction=direction.reshape(angle_class + 1, canvas_h, canvas_w),
                      instance_per_class=instance)
