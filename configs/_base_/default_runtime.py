@@ -24,3 +24,6 @@ log_level = 'INFO'
 load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)
+
+# Give the training dataset the epoch number (HD-prior masks are seeded by epoch).
+custom_hooks = [dict(type='DatasetEpochHook')]

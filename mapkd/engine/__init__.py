@@ -1,6 +1,7 @@
 """Engine extensions: optimizer wrappers and hooks used by the mmengine Runner."""
 from .autocast_optim_wrapper import AutocastOptimWrapper
+from .dataset_epoch_hook import DatasetEpochHook
 from .map_runner import MapRunner
 from .show_predictions_hook import ShowPredictionsHook
 
-__all__ = ['AutocastOptimWrapper', 'MapRunner', 'ShowPredictionsHook']
+__all__ = ['AutocastOptimWrapper', 'DatasetEpochHook', 'MapRunner', 'ShowPredictionsHook']
