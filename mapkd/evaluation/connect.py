@@ -53,13 +53,15 @@ def _walk(coords: np.ndarray, directions: np.ndarray, chain: list[np.ndarray], t
             break
         if direction == -1:
             continue
-        deg = per_deg * direction
+        # angles in float32 as in the official code (torch tensors there): this decides ties
+        # between candidate points at equal distance from the target
+        rad = np.deg2rad(np.float32(per_deg * direction))
+        offset = np.float32(step) * np.array([np.cos(rad), np.sin(rad)], dtype=np.float32)
         last = chain[-1].copy()
         coords = coords[np.linalg.norm(coords - last, axis=-1) > step - 1]
         if len(coords) == 0:
             break
-        target = np.array([last[0] + step * np.cos(np.deg2rad(deg)),
-                           last[1] + step * np.sin(np.deg2rad(deg))])
+        target = np.array([last[0] + float(offset[0]), last[1] + float(offset[1])])
         dist = np.linalg.norm(coords - target, axis=-1)
         idx = int(np.argmin(dist))
         if dist[idx] > 50:
@@ -68,10 +70,10 @@ def _walk(coords: np.ndarray, directions: np.ndarray, chain: list[np.ndarray], t
         chain.append(nxt)
         # mark the direction of the new point that points back to where we came from as taken
         to_next = nxt - last
-        inverse_deg = (180.0 + math.degrees(math.atan2(to_next[1], to_next[0]))) % 360
-        candidates = per_deg * directions[int(nxt[1]), int(nxt[0])].astype(np.float64)
+        inverse_deg = np.float32((180.0 + math.degrees(math.atan2(to_next[1], to_next[0]))) % 360)
+        candidates = np.float32(per_deg) * directions[int(nxt[1]), int(nxt[0])].astype(np.float32)
         gap = np.abs(candidates - inverse_deg)
-        gap = np.minimum(gap, 360 - gap)
+        gap = np.minimum(gap, np.float32(360) - gap)
         taken[int(nxt[1]), int(nxt[0]), int(np.argmin(gap))] = True
 
 
