@@ -17,3 +17,14 @@ def mapkd_scope():
     init_default_scope('mapkd')
     import toy_models  # noqa: F401  (registers ToyMapModel)
     yield
+
+
+@pytest.fixture(autouse=True)
+def single_torch_thread():
+    """One intra-op thread: on a shared 2-core machine the default oversubscribes (10-20x slower)."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
