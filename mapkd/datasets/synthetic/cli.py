@@ -18,7 +18,7 @@ from typing import Sequence
 
 from mapkd.cli import CLIError
 
-from .generator import DEFAULT_IMAGE_SIZE, DEFAULT_VERSION, generate_city
+from .generator import DEFAULT_IMAGE_SIZE, DEFAULT_VERSION, default_val_scenes, generate_city
 
 logger = logging.getLogger('mapkd.datasets.synthetic')
 
@@ -67,9 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                              overwrite=args.overwrite, version=args.version, workers=args.workers)
     except (ValueError, OSError) as exc:
         raise CLIError(str(exc)) from exc
-    if args.version == 'v1.0-mini' and args.scenes - (args.val_scenes or 0) > 8:
-        logger.warning('more than 8 train scenes: the nuScenes mini split lists only 8; scenes beyond it carry '
-                       'train/val names; use --version v1.0-trainval to read them with the train/val split')
+    val = default_val_scenes(args.scenes) if args.val_scenes is None else args.val_scenes
+    if args.version == 'v1.0-mini' and (args.scenes - val > 8 or val > 2):
+        logger.warning('more than 8 train or 2 val scenes: the nuScenes mini split lists only 8/2; scenes beyond it '
+                       'carry train/val names; use --version v1.0-trainval to read them with the train/val split')
     print(f'synthetic city written to {root}')
     if not args.no_infos:
         _build_infos(str(root), args.version)
