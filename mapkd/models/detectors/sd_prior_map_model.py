@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from mapkd.models.fusion.sd_map_fusion import SDMapFusion, conv_bev_stack
@@ -64,6 +65,8 @@ class SDPriorMapModel(BaseMapModel):
         second = self.second_bev(inputs)
         bev_small = self.conv_bev(torch.cat([topdown, second], dim=1))
         bev_out, bev_up = self.sd_fusion(bev_small, inputs['sd_map'])
+        if bev_up.shape[-2:] != self.bev_size:  # BEV not divisible by 8 (e.g. 100x200): back to the grid
+            bev_up = F.interpolate(bev_up, size=self.bev_size, mode='bilinear', align_corners=False)
         outputs = self.bevencode(bev_up)
         features = {'topdown': topdown, self.SECOND_FEATURE: second, 'bev_small': bev_small, 'bev_out': bev_out}
         if self.hd_head:

@@ -22,7 +22,10 @@ def _up2(out_channels: int, width: int = 256) -> nn.Sequential:
 
 @MODELS.register_module()
 class BevDecoder(nn.Module):
-    """(B, in_channels, H, W) -> dict(seg (B,4,H,W), emb (B,16,H,W), dir (B,37,H,W)); H, W divisible by 8.
+    """(B, in_channels, H, W) -> dict(seg (B,4,H,W), emb (B,16,H,W), dir (B,37,H,W)); H, W even.
+
+    ``up1`` resizes the stride-8 map to the stride-2 one (= x4 when H, W divide by 8, as officially),
+    so BEV sizes like 100x200 work too.
 
     Args:
         in_channels: input channels.
@@ -55,7 +58,7 @@ class BevDecoder(nn.Module):
         widths = {'seg': num_classes, 'emb': embed_dim, 'dir': direction_dim}
         for head in self.heads:
             up1_name, up2_name = HEAD_PREFIXES[head]
-            self.add_module(up1_name, UpFuse(64 + 256, head_channels, scale_factor=4))
+            self.add_module(up1_name, UpFuse(64 + 256, head_channels, scale_factor=None))
             self.add_module(up2_name, _up2(widths[head], head_channels))
 
     def forward(self, x: Tensor) -> dict[str, Tensor]:

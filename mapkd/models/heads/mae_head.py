@@ -45,7 +45,8 @@ class MAEHead(nn.Module):
     resize to (H, W); 1x1 conv + BN, no ReLU) -> ``bev_head`` (seg/emb/dir).
 
     Args:
-        bev_size: (H, W) of the input/output map (divisible by ``patch_size``).
+        bev_size: (H, W) of the input/output map (a remainder below ``patch_size`` is not tokenised;
+            ``conv_up`` resizes back to (H, W)).
         in_channels: 4 (semantic logits or masked one-hot map).
         patch_size / embed_dim / depth / num_heads / mlp_ratio: ViT shape (8 / 768 / 12 / 12 / 4).
         pos_embed_offset_bug: the official head adds ``pos_embed[:, :-1]`` to the patch tokens
@@ -59,8 +60,8 @@ class MAEHead(nn.Module):
                  decoder_channels: int = 256) -> None:
         super().__init__()
         height, width = (int(v) for v in bev_size)
-        if height % patch_size or width % patch_size:
-            raise ValueError(f'MAEHead: BEV size {height}x{width} must be divisible by patch_size {patch_size}')
+        if height < patch_size or width < patch_size:
+            raise ValueError(f'MAEHead: BEV size {height}x{width} is smaller than patch_size {patch_size}')
         self.bev_size = (height, width)
         self.patch_grid = (height // patch_size, width // patch_size)
         self.pos_embed_offset_bug = pos_embed_offset_bug

@@ -24,8 +24,8 @@ def bev_size(grid_conf: dict) -> tuple[int, int]:
     return num_cells(grid_conf['ybound']), num_cells(grid_conf['xbound'])
 
 
-def check_bev_divisible(grid_conf: dict, divisor: int = 8) -> tuple[int, int]:
-    """Return the BEV size and raise if it is not divisible by ``divisor`` (BEV decoder stride)."""
+def check_bev_divisible(grid_conf: dict, divisor: int = 2) -> tuple[int, int]:
+    """Return the BEV size and raise if it is not divisible by ``divisor`` (IPM and decoder need even sizes)."""
     height, width = bev_size(grid_conf)
     if height % divisor or width % divisor:
         raise ValueError(f'BEV size {height}x{width} from grid_conf {grid_conf} must be divisible by {divisor}')
