@@ -39,9 +39,10 @@ class VectorizeConfig:
     # line that a start in the middle causes). 'first' is not part of any official protocol.
     start_point: str = 'random'
     # Guard against degenerate outputs (e.g. an untrained model painting a whole class map):
-    # a class with more pixels than this after cleaning is skipped with a warning, because
-    # DBSCAN's neighbourhoods grow quadratically. ``None`` disables it (the official behaviour).
-    max_class_pixels: int | None = 20000
+    # a class covering more than this fraction of the raster after cleaning is skipped with a
+    # warning, because DBSCAN's neighbourhoods grow quadratically with the pixel count. Map
+    # elements of a trained model cover a few percent. ``None`` disables it (official behaviour).
+    max_class_fraction: float | None = 0.25
 
 
 def _as_tensor(value: Any, name: str, channels: int | None = None) -> torch.Tensor:
@@ -110,9 +111,9 @@ def vectorize(seg_logits: Any, embedding: Any, direction: Any, grid: BevGrid,
     vectors: list[dict] = []
     for cls in range(1, seg.shape[0]):
         mask = clean_mask(label == cls, config.morphology, config.kernel_size, config.min_area)
-        if config.max_class_pixels is not None and mask.sum() > config.max_class_pixels:
-            warnings.warn(f'vectorize: class {cls} has {int(mask.sum())} pixels '
-                          f'(> max_class_pixels={config.max_class_pixels}); skipped')
+        if config.max_class_fraction is not None and mask.mean() > config.max_class_fraction:
+            warnings.warn(f'vectorize: class {cls} covers {mask.mean():.0%} of the raster '
+                          f'(> max_class_fraction={config.max_class_fraction}); not vectorised')
             continue
         instance = cluster_instances(mask, emb_hwd, config.dbscan_eps, config.dbscan_min_samples)
         if instance is None:
