@@ -1,7 +1,6 @@
 """MapDistiller: frozen targets stay frozen, strict loading, state dict, delegation."""
 from __future__ import annotations
 
-import copy
 
 import pytest
 import torch
