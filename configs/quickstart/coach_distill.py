@@ -1,0 +1,22 @@
+# Quickstart stage 2: the coach (camera + simulated LiDAR + SD prior), distilled from the frozen
+# teacher with the official coach recipe: task + 0.8 TGPD(teacher) + 0.8 MSRD(teacher). CPU-sized.
+_base_ = [
+    './_quick_runtime.py',
+]
+teacher_config = 'configs/quickstart/teacher.py'
+teacher_checkpoint = 'work_dirs/quickstart/teacher/epoch_6.pth'
+coach = dict(type='MapKDCoach', grid_conf={{_base_.grid_conf}}, image_size={{_base_.image_size}},
+             camera_channels=32, sim_lidar_channels=64, lss_channels=32, lss_mid_channels=128,
+             decoder_channels=64, sd_fusion=dict(hidden=32, num_layers=2, nhead=4, dim_feedforward=96),
+             hd_head=False, data_preprocessor=dict(type='MapDataPreprocessor'), loss=dict(type='MapTaskLoss'))
+tgpd = dict(type='TGPDLoss', student_feature='bev_small', teacher_feature='bev_small', in_channels=96,
+            patch_size=5, embed_dim=128, temperature=0.1, attn_weight=1.0, feat_weight=1.0)
+msrd = dict(type='MSRDLoss', channels='all', confidence_thr=None)
+model = dict(
+    _delete_=True,
+    type='MapDistiller',
+    student=coach,
+    teachers=dict(teacher=dict(config=teacher_config, checkpoint=teacher_checkpoint)),
+    distill_losses=[dict(tgpd, teacher='teacher', weight=0.8), dict(msrd, teacher='teacher', weight=0.8)],
+    data_preprocessor=dict(type='MapDataPreprocessor'),
+)

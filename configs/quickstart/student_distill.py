@@ -1,0 +1,25 @@
+# Quickstart stage 3: the camera-only student distilled from the frozen teacher and coach with the
+# MapKD recipe: task + 0.5 TGPD(teacher) + 0.01 TGPD(coach) + 0.75 MSRD(teacher) + 0.01 MSRD(coach).
+# The student architecture and schedule are exactly those of student_baseline.py.
+_base_ = ['./student_baseline.py']
+teacher_config = 'configs/quickstart/teacher.py'
+teacher_checkpoint = 'work_dirs/quickstart/teacher/epoch_6.pth'
+coach_config = 'configs/quickstart/coach_distill.py'
+coach_checkpoint = 'work_dirs/quickstart/coach/epoch_6.pth'
+tgpd = dict(type='TGPDLoss', student_feature='bev_small', teacher_feature='bev_small', in_channels=96,
+            patch_size=5, embed_dim=128, temperature=0.1, attn_weight=1.0, feat_weight=1.0)
+msrd = dict(type='MSRDLoss', channels='all', confidence_thr=None)
+model = dict(
+    _delete_=True,
+    type='MapDistiller',
+    student={{_base_.model}},
+    teachers=dict(teacher=dict(config=teacher_config, checkpoint=teacher_checkpoint),
+                  coach=dict(config=coach_config, checkpoint=coach_checkpoint)),
+    distill_losses=[
+        dict(tgpd, teacher='teacher', weight=0.5),
+        dict(tgpd, teacher='coach', weight=0.01),
+        dict(msrd, teacher='teacher', weight=0.75),
+        dict(msrd, teacher='coach', weight=0.01),
+    ],
+    data_preprocessor=dict(type='MapDataPreprocessor'),
+)

@@ -1,0 +1,10 @@
+# Quickstart stage 1: the teacher (camera + LiDAR + SD prior + HD-prior MAE head), CPU-sized.
+# Same architecture as configs/mapkd/teacher_60x30_30e.py with narrower layers and a 2-block ViT.
+_base_ = [
+    '../mapkd/_base_/mapkd_teacher_model.py',
+    './_quick_runtime.py',
+]
+model = dict(grid_conf={{_base_.grid_conf}}, image_size={{_base_.image_size}},
+             camera_channels=32, lidar_channels=64, decoder_channels=64,
+             sd_fusion=dict(hidden=32, nhead=4, dim_feedforward=96),
+             mae=dict(patch_size=4, embed_dim=96, depth=2, num_heads=4, pos_embed_offset_bug=False))
