@@ -17,7 +17,7 @@ Fixed on purpose (see docs/evaluation.md, "Deviations from the official code"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping
 
 import cv2
 import numpy as np

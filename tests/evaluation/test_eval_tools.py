@@ -7,7 +7,6 @@ import json
 import os.path as osp
 
 import cv2
-import numpy as np
 import pytest
 import torch
 
