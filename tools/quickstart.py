@@ -48,8 +48,8 @@ def run(cmd: Sequence[str], log_file: str) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
             handle.write(line)
-            if 'Epoch(' in line or 'error' in line.lower() or 'Traceback' in line \
-                    or line.startswith('[') or 'samples' in line:
+            if any(key in line for key in ('Iter(', 'Epoch(', 'Traceback', 'Error', 'error:',
+                                           'samples', 'city', 'mIoU', 'mAP', 'ms/batch')):
                 sys.stdout.write('    ' + line)
                 sys.stdout.flush()
         code = proc.wait()
@@ -74,12 +74,14 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument('--scenes', type=int, default=10)
     parser.add_argument('--samples-per-scene', type=int, default=40)
     parser.add_argument('--skip-visualization', action='store_true')
+    parser.add_argument('--iters', type=int, default=None,
+                        help='override the training iterations of every stage (default: the configs\' value)')
     return parser.parse_args(argv)
 
 
 def ensure_city(args: argparse.Namespace, python: str, log_file: str) -> None:
     stamp = osp.join(args.data_root, 'quickstart.json')
-    want = dict(scenes=args.scenes, samples_per_scene=args.samples_per_scene, seed=0)
+    want = dict(scenes=args.scenes, samples_per_scene=args.samples_per_scene, seed=0, image_size=[225, 400])
     if osp.isfile(stamp):
         with open(stamp) as handle:
             if json.load(handle) == want:
@@ -88,7 +90,7 @@ def ensure_city(args: argparse.Namespace, python: str, log_file: str) -> None:
     start = time.time()
     run([python, 'tools/create_data.py', 'synthetic', '--root', args.data_root, '--scenes',
          str(args.scenes), '--samples-per-scene', str(args.samples_per_scene), '--seed', '0',
-         '--overwrite'], log_file)
+         '--image-size', '225', '400', '--overwrite'], log_file)
     with open(stamp, 'w') as handle:
         json.dump(want, handle)
     log(f'synthetic city generated in {time.time() - start:.0f} s')
@@ -107,48 +109,56 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     timings['data'] = time.time() - t_start
 
     data_opt = [f'randomness.seed={args.seed}']
+    train_opt = [] if args.iters is None else [f'train_cfg.max_iters={args.iters}']
     ckpts: dict = {}
     for name, config, _, needs in STAGES:
         stage_dir = osp.join(work, name)
-        extra = list(data_opt)
+        extra = list(data_opt) + train_opt
         for need in needs:
             extra.append(f'model.teachers.{need}.checkpoint={ckpts[need]}')
         t0 = time.time()
         log(f'training {name} ({config})')
         if osp.isdir(stage_dir):
             shutil.rmtree(stage_dir)
+        extra += [f'experiment_name=quickstart_{name}', f'visualizer.name=quickstart_{name}']
         run([python, 'tools/train.py', config, '--work-dir', stage_dir, '--cfg-options', *extra],
             osp.join(stage_dir + '.log'))
         ckpts[name] = last_checkpoint(stage_dir)
         timings[f'train_{name}'] = time.time() - t0
 
+    # The distilled student is exported from its distiller checkpoint and evaluated with the
+    # baseline student's config: same architecture, so the two rows are directly comparable.
+    student_ckpt = osp.join(work, 'student_distilled', 'student_only.pth')
+    run([python, 'scripts/extract_student.py', ckpts['student_distilled'], student_ckpt],
+        osp.join(work, 'student_distilled.log'))
+    eval_plan = {
+        'teacher': ('configs/quickstart/teacher.py', ckpts['teacher'], []),
+        'coach': ('configs/quickstart/coach_distill.py', ckpts['coach'],
+                  [f'model.teachers.teacher.checkpoint={ckpts["teacher"]}']),
+        'student_distilled': ('configs/quickstart/student_baseline.py', student_ckpt, []),
+        'student_baseline': ('configs/quickstart/student_baseline.py', ckpts['student_baseline'], []),
+    }
     results: dict = {}
-    for name, config, _, needs in STAGES:
+    bench: dict = {}
+    for name, (config, ckpt, extra) in eval_plan.items():
         t0 = time.time()
         test_dir = osp.join(work, name, 'test')
-        extra = list(data_opt) + [f'{need}_checkpoint={ckpts[need]}' for need in needs]
         log(f'evaluating {name}')
-        run([python, 'tools/test.py', config, ckpts[name], '--work-dir', test_dir,
-             '--cfg-options', *extra], osp.join(work, name + '.test.log'))
+        run([python, 'tools/test.py', config, ckpt, '--work-dir', test_dir, '--cfg-options',
+             *data_opt, *extra], osp.join(work, name + '.test.log'))
         with open(osp.join(test_dir, 'metrics.json')) as handle:
             results[name] = json.load(handle)['metrics']
-        timings[f'test_{name}'] = time.time() - t0
-
-    bench: dict = {}
-    for name, config, _, needs in STAGES:
         out = osp.join(work, name, 'benchmark.json')
-        extra = list(data_opt) + [f'{need}_checkpoint={ckpts[need]}' for need in needs]
-        run([python, 'tools/benchmark.py', 'latency', config, '--batch-sizes', '1', '--iters', '5',
-             '--out', out, '--cfg-options', *extra], osp.join(work, name + '.bench.log'))
+        run([python, 'tools/benchmark.py', 'latency', config, '--batch-sizes', '1',
+             '--precisions', 'fp32', '--iters', '5', '--out', out, '--cfg-options', *extra],
+            osp.join(work, name + '.bench.log'))
         with open(out) as handle:
             bench[name] = json.load(handle)
+        timings[f'eval_{name}'] = time.time() - t0
 
     if not args.skip_visualization:
-        vis_dir = osp.join(work, 'vis')
-        run([python, 'tools/visualize.py', 'configs/quickstart/student_distill.py',
-             ckpts['student_distilled'], '--out-dir', vis_dir, '--samples', '4', '--cfg-options',
-             *data_opt, f'teacher_checkpoint={ckpts["teacher"]}', f'coach_checkpoint={ckpts["coach"]}'],
-            osp.join(work, 'vis.log'))
+        run([python, 'tools/visualize.py', 'configs/quickstart/student_baseline.py', student_ckpt,
+             '--out-dir', osp.join(work, 'vis'), '--samples', '4'], osp.join(work, 'vis.log'))
 
     timings['total'] = time.time() - t_start
     report = write_report(work, results, bench, timings, args)

@@ -4,12 +4,12 @@ _base_ = [
     './_quick_runtime.py',
 ]
 teacher_config = 'configs/quickstart/teacher.py'
-teacher_checkpoint = 'work_dirs/quickstart/teacher/epoch_6.pth'
+teacher_checkpoint = 'work_dirs/quickstart/teacher/iter_60.pth'
 coach = dict(type='MapKDCoach', grid_conf={{_base_.grid_conf}}, image_size={{_base_.image_size}},
-             camera_channels=32, sim_lidar_channels=64, lss_channels=32, lss_mid_channels=128,
-             decoder_channels=64, sd_fusion=dict(hidden=32, num_layers=2, nhead=4, dim_feedforward=96),
+             camera_channels=32, sim_lidar_channels=32, lss_channels=32, lss_mid_channels=128,
+             decoder_channels=32, decoder_trunk_channels=(32, 64, 128), sd_fusion=dict(hidden=32, num_layers=2, nhead=4, dim_feedforward=96),
              hd_head=False, data_preprocessor=dict(type='MapDataPreprocessor'), loss=dict(type='MapTaskLoss'))
-tgpd = dict(type='TGPDLoss', student_feature='bev_small', teacher_feature='bev_small', in_channels=96,
+tgpd = dict(type='TGPDLoss', student_feature='bev_small', teacher_feature='bev_small', in_channels=64,
             patch_size=5, embed_dim=128, temperature=0.1, attn_weight=1.0, feat_weight=1.0)
 msrd = dict(type='MSRDLoss', channels='all', confidence_thr=None)
 model = dict(

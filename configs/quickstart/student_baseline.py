@@ -5,4 +5,5 @@ _base_ = [
     './_quick_runtime.py',
 ]
 model = dict(grid_conf={{_base_.grid_conf}}, image_size={{_base_.image_size}},
-             camera_channels=32, bev_channels=96, decoder_channels=64)
+             camera_channels=32, bev_channels=64, decoder_channels=32,
+             decoder_trunk_channels=(32, 64, 128))

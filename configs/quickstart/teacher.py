@@ -5,6 +5,7 @@ _base_ = [
     './_quick_runtime.py',
 ]
 model = dict(grid_conf={{_base_.grid_conf}}, image_size={{_base_.image_size}},
-             camera_channels=32, lidar_channels=64, decoder_channels=64,
+             camera_channels=32, lidar_channels=32, lidar_width=16, decoder_channels=32,
+             decoder_trunk_channels=(32, 64, 128),
              sd_fusion=dict(hidden=32, nhead=4, dim_feedforward=96),
              mae=dict(patch_size=4, embed_dim=96, depth=2, num_heads=4, pos_embed_offset_bug=False))

@@ -33,7 +33,7 @@ class HDMapNet(BaseMapModel):
     def __init__(self, grid_conf: dict = DEFAULT_GRID_CONF, image_size: Sequence[int] = DEFAULT_IMAGE_SIZE,
                  camera_channels: int = 64, view_hidden: int | None = None,
                  direction_from_embedding_branch: bool = False, num_classes: int = 4, embed_dim: int = 16,
-                 angle_class: int = 36, decoder_channels: int = 256, pretrained_image_backbone: str | None = None, loss: dict | None = None,
+                 angle_class: int = 36, decoder_channels: int = 256, decoder_trunk_channels: Sequence[int] = (64, 128, 256), pretrained_image_backbone: str | None = None, loss: dict | None = None,
                  data_preprocessor: dict | None = None, init_cfg: dict | None = None) -> None:
         super().__init__(loss=loss, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.bev_size = check_bev_divisible(grid_conf)
@@ -41,7 +41,8 @@ class HDMapNet(BaseMapModel):
                                            pretrained=pretrained_image_backbone)
         self.bevencode = BevDecoder(camera_channels, num_classes, embed_dim, angle_class + 1,
                                     direction_from_embedding_branch=direction_from_embedding_branch,
-                                    head_channels=decoder_channels)
+                                    head_channels=decoder_channels,
+                                    trunk_channels=decoder_trunk_channels)
 
     def extract(self, inputs: dict) -> dict[str, Tensor]:
         self._require(inputs)

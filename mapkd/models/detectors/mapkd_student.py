@@ -29,7 +29,7 @@ class MapKDStudent(BaseMapModel):
 
     def __init__(self, grid_conf: dict = DEFAULT_GRID_CONF, image_size: Sequence[int] = DEFAULT_IMAGE_SIZE,
                  camera_channels: int = 64, bev_channels: int = 192, view_hidden: int | None = None,
-                 num_classes: int = 4, embed_dim: int = 16, angle_class: int = 36, decoder_channels: int = 256,
+                 num_classes: int = 4, embed_dim: int = 16, angle_class: int = 36, decoder_channels: int = 256, decoder_trunk_channels: Sequence[int] = (64, 128, 256),
                  pretrained_image_backbone: str | None = None, loss: dict | None = None,
                  data_preprocessor: dict | None = None, init_cfg: dict | None = None) -> None:
         super().__init__(loss=loss, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -39,7 +39,8 @@ class MapKDStudent(BaseMapModel):
         self.feature_expand = FeatureExpansion(camera_channels, bev_channels)
         self.conv_bev = conv_bev_stack(bev_channels)
         self.bevencode = BevDecoder(bev_channels, num_classes, embed_dim, angle_class + 1,
-                                    head_channels=decoder_channels)
+                                    head_channels=decoder_channels,
+                                    trunk_channels=decoder_trunk_channels)
 
     def extract(self, inputs: dict) -> dict[str, Tensor]:
         self._require(inputs)

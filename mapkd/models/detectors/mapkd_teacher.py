@@ -31,12 +31,12 @@ class MapKDTeacher(SDPriorMapModel):
                  camera_channels: int = 64, lidar_channels: int = 128, lidar_width: int = 64,
                  official_voxel_quirks: bool = True, view_hidden: int | None = None, sd_fusion: dict | None = None,
                  mae: dict | None = None, num_classes: int = 4, embed_dim: int = 16, angle_class: int = 36,
-                 decoder_channels: int = 256,
+                 decoder_channels: int = 256, decoder_trunk_channels: Sequence[int] = (64, 128, 256),
                  pretrained_image_backbone: str | None = None, loss: dict | None = None,
                  data_preprocessor: dict | None = None, init_cfg: dict | None = None) -> None:
         super().__init__(grid_conf, image_size, camera_channels, lidar_channels, view_hidden, sd_fusion, True, mae,
                          num_classes, embed_dim, angle_class, pretrained_image_backbone, loss, data_preprocessor,
-                         init_cfg, decoder_channels=decoder_channels)
+                         init_cfg, decoder_channels=decoder_channels, decoder_trunk_channels=decoder_trunk_channels)
         self.lidar_encoder = PointPillarEncoder(lidar_channels, grid_conf['xbound'], grid_conf['ybound'],
                                                 grid_conf['zbound'], official_voxel_quirks=official_voxel_quirks,
                                                 width=lidar_width)

@@ -34,7 +34,8 @@ class SDPriorMapModel(BaseMapModel):
                  view_hidden: int | None, sd_fusion: dict | None, hd_head: bool, mae: dict | None,
                  num_classes: int, embed_dim: int, angle_class: int, pretrained_image_backbone: str | None,
                  loss: dict | None, data_preprocessor: dict | None, init_cfg: dict | None,
-                 decoder_channels: int = 256) -> None:
+                 decoder_channels: int = 256,
+                 decoder_trunk_channels: Sequence[int] = (64, 128, 256)) -> None:
         super().__init__(loss=loss, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.bev_size = check_bev_divisible(grid_conf)
         self.hd_head = hd_head
@@ -46,12 +47,13 @@ class SDPriorMapModel(BaseMapModel):
         self.sd_fusion = SDMapFusion(bev_channels=bev_channels, out_channels=bev_channels, **fusion_cfg)
         heads = ('seg',) if hd_head else ('seg', 'emb', 'dir')  # with the HD head only seg feeds it
         self.bevencode = BevDecoder(bev_channels, num_classes, embed_dim, angle_class + 1, heads=heads,
-                                    head_channels=decoder_channels)
+                                    head_channels=decoder_channels,
+                                    trunk_channels=decoder_trunk_channels)
         if hd_head:
             mae_cfg = dict(DEFAULT_MAE, **(mae or {}))
             self.mae_head = MAEHead(self.bev_size, in_channels=num_classes, num_classes=num_classes,
                                     embed_out_dim=embed_dim, direction_dim=angle_class + 1,
-                                    decoder_channels=decoder_channels, **mae_cfg)
+                                    decoder_channels=decoder_channels, decoder_trunk_channels=decoder_trunk_channels, **mae_cfg)
         self.FEATURE_NAMES = ('topdown', self.SECOND_FEATURE, 'bev_small', 'bev_out') + (
             ('seg_pre_mae',) if hd_head else ())
 

@@ -57,7 +57,8 @@ class MAEHead(nn.Module):
     def __init__(self, bev_size: Sequence[int], in_channels: int = 4, patch_size: int = 8, embed_dim: int = 768,
                  depth: int = 12, num_heads: int = 12, mlp_ratio: float = 4.0, num_classes: int = 4,
                  embed_out_dim: int = 16, direction_dim: int = 37, pos_embed_offset_bug: bool = True,
-                 decoder_channels: int = 256) -> None:
+                 decoder_channels: int = 256,
+                 decoder_trunk_channels: Sequence[int] = (64, 128, 256)) -> None:
         super().__init__()
         height, width = (int(v) for v in bev_size)
         if height < patch_size or width < patch_size:
@@ -78,7 +79,8 @@ class MAEHead(nn.Module):
             nn.ConvTranspose2d(embed_dim, embed_dim, 4, 2, 1),
             nn.Upsample(size=self.bev_size, mode='bilinear', align_corners=False),
             ConvBN(embed_dim))
-        self.bev_head = BevDecoder(embed_dim, num_classes, embed_out_dim, direction_dim, head_channels=decoder_channels)
+        self.bev_head = BevDecoder(embed_dim, num_classes, embed_out_dim, direction_dim, head_channels=decoder_channels,
+                                    trunk_channels=decoder_trunk_channels)
 
     def position_embedding(self) -> Tensor:
         return self.pos_embed[:, :-1] if self.pos_embed_offset_bug else self.pos_embed[:, 1:]
