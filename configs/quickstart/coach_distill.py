@@ -4,7 +4,7 @@ _base_ = [
     './_quick_runtime.py',
 ]
 teacher_config = 'configs/quickstart/teacher.py'
-teacher_checkpoint = 'work_dirs/quickstart/teacher/iter_60.pth'
+teacher_checkpoint = 'work_dirs/quickstart/teacher/iter_120.pth'
 coach = dict(type='MapKDCoach', grid_conf={{_base_.grid_conf}}, image_size={{_base_.image_size}},
              camera_channels=32, sim_lidar_channels=32, lss_channels=32, lss_mid_channels=128,
              decoder_channels=32, decoder_trunk_channels=(32, 64, 128), sd_fusion=dict(hidden=32, num_layers=2, nhead=4, dim_feedforward=96),
@@ -13,7 +13,6 @@ tgpd = dict(type='TGPDLoss', student_feature='bev_small', teacher_feature='bev_s
             patch_size=5, embed_dim=128, temperature=0.1, attn_weight=1.0, feat_weight=1.0)
 msrd = dict(type='MSRDLoss', channels='all', confidence_thr=None)
 model = dict(
-    _delete_=True,
     type='MapDistiller',
     student=coach,
     teachers=dict(teacher=dict(config=teacher_config, checkpoint=teacher_checkpoint)),

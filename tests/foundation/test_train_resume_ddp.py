@@ -22,6 +22,7 @@ CONFIG = osp.join(ROOT, 'configs', 'quickstart', 'student_baseline.py')
 def tiny_options(data_root: str, iters_per_epoch_batch: int = 2) -> list[str]:
     """--cfg-options that point the config at the fixture city and make every loop tiny."""
     opts = [f'train_dataloader.batch_size={iters_per_epoch_batch}', 'train_dataloader.num_workers=0',
+            'default_hooks.checkpoint.by_epoch=False', 'log_processor.by_epoch=False',
             'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
             'val_dataloader.batch_size=2', 'test_dataloader.batch_size=2',
             'default_hooks.logger.interval=1', 'default_hooks.checkpoint.interval=1',
@@ -47,35 +48,38 @@ def load_ckpt(path: str) -> dict:
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory, synthetic_root):
     work = tmp_path_factory.mktemp('train')
-    opts = tiny_options(str(synthetic_root)) + ['train_cfg.max_epochs=1', 'train_cfg.val_interval=10']
+    opts = tiny_options(str(synthetic_root)) + ['train_cfg.max_iters=2', 'train_cfg.val_interval=100',
+                                                'default_hooks.checkpoint.interval=2',
+                                                'param_scheduler.0.milestones=[3]', 'param_scheduler.0.end=4']
     run_tool([sys.executable, 'tools/train.py', CONFIG, '--work-dir', str(work), '--cfg-options', *opts])
     return work, opts
 
 
 def test_train_saves_checkpoint_with_state(trained):
     work, _ = trained
-    ckpt = load_ckpt(str(work / 'epoch_1.pth'))
-    assert ckpt['meta']['epoch'] == 1
-    assert ckpt['meta']['iter'] > 0
+    ckpt = load_ckpt(str(work / 'iter_2.pth'))
+    assert ckpt['meta']['iter'] == 2
     assert ckpt['optimizer']['state'], 'optimizer state (Adam moments) must be saved'
     assert ckpt['param_schedulers'], 'scheduler state must be saved'
 
 
 def test_resume_continues_counters_and_optimizer(trained):
     work, opts = trained
-    first = load_ckpt(str(work / 'epoch_1.pth'))
+    first = load_ckpt(str(work / 'iter_2.pth'))
     proc = run_tool([sys.executable, 'tools/train.py', CONFIG, '--work-dir', str(work), '--resume',
-                     '--cfg-options', *[o for o in opts if not o.startswith('train_cfg.max_epochs')],
-                     'train_cfg.max_epochs=2'])
-    assert 'resumed epoch: 1' in proc.stdout + proc.stderr
-    second = load_ckpt(str(work / 'epoch_2.pth'))
-    assert second['meta']['epoch'] == 2
-    assert second['meta']['iter'] == 2 * first['meta']['iter']
+                     '--cfg-options', *[o for o in opts if not o.startswith('train_cfg.max_iters')],
+                     'train_cfg.max_iters=4'])
+    assert 'resumed epoch: 0, iter: 2' in proc.stdout + proc.stderr
+    second = load_ckpt(str(work / 'iter_4.pth'))
+    assert second['meta']['iter'] == 4
     # Adam's step counter continued from the resumed state rather than restarting at 0.
     step1 = next(iter(first['optimizer']['state'].values()))['step']
     step2 = next(iter(second['optimizer']['state'].values()))['step']
     assert float(step2) == 2 * float(step1)
-    assert second['param_schedulers'][0]['last_epoch'] == first['param_schedulers'][0]['last_epoch'] + 1
+    sched1, sched2 = first['param_schedulers'][0], second['param_schedulers'][0]
+    assert (sched1['_global_step'], sched2['_global_step']) == (2, 4)
+    # the MultiStepLR milestone at iteration 3 was crossed after resuming: lr decayed from the resumed state
+    assert sched2['_last_value'][0] == pytest.approx(sched1['_last_value'][0] * 0.2)
     # weights moved on from the resumed ones
     key = next(k for k, v in first['state_dict'].items() if v.dtype.is_floating_point and v.numel() > 10)
     assert not torch.equal(first['state_dict'][key], second['state_dict'][key])
@@ -84,7 +88,7 @@ def test_resume_continues_counters_and_optimizer(trained):
 def test_tools_test_evaluates_checkpoint(trained, tmp_path):
     work, opts = trained
     out = tmp_path / 'sub.json'
-    proc = run_tool([sys.executable, 'tools/test.py', CONFIG, str(work / 'epoch_1.pth'), '--work-dir',
+    proc = run_tool([sys.executable, 'tools/test.py', CONFIG, str(work / 'iter_2.pth'), '--work-dir',
                      str(tmp_path), '--out', str(out), '--cfg-options', *opts])
     assert 'mIoU' in proc.stdout
     metrics = json.loads((tmp_path / 'metrics.json').read_text())['metrics']
@@ -97,7 +101,8 @@ def test_tools_test_evaluates_checkpoint(trained, tmp_path):
 def test_two_process_ddp_ranks_agree(tmp_path, synthetic_root):
     work = tmp_path / 'ddp'
     opts = tiny_options(str(synthetic_root), iters_per_epoch_batch=1) + [
-        'train_cfg.max_epochs=1', 'train_cfg.val_interval=10', 'randomness.seed=3']
+        'train_cfg.max_iters=2', 'train_cfg.val_interval=100', 'default_hooks.checkpoint.interval=2',
+        'randomness.seed=3']
     dump = tmp_path / 'weights'
     dump.mkdir()
     script = osp.join(ROOT, 'tests', 'foundation', 'ddp_train_and_dump.py')
@@ -108,6 +113,6 @@ def test_two_process_ddp_ranks_agree(tmp_path, synthetic_root):
     assert rank0.keys() == rank1.keys()
     for name in rank0:
         assert torch.allclose(rank0[name], rank1[name], atol=1e-6), name
-    ckpt = load_ckpt(str(work / 'epoch_1.pth'))
+    ckpt = load_ckpt(str(work / 'iter_2.pth'))
     model_key = next(iter(rank0))
     assert torch.allclose(ckpt['state_dict'][model_key], rank0[model_key], atol=1e-6)
