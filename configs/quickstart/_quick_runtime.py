@@ -16,7 +16,10 @@ param_scheduler = [dict(type='MultiStepLR', milestones=[int(max_iters * 0.8)], g
                         begin=0, end=max_iters)]
 train_dataloader = dict(batch_size=4, num_workers=1, persistent_workers=False,
                         sampler=dict(type='InfiniteSampler', shuffle=True))
-val_dataloader = dict(batch_size=8, num_workers=1)
+# No validation during training (mmengine's IterBasedTrainLoop would validate after the last iteration).
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
 test_dataloader = dict(batch_size=8, num_workers=1)
 log_processor = dict(by_epoch=False)
 default_hooks = dict(logger=dict(type='LoggerHook', interval=5),

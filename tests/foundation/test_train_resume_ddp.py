@@ -23,11 +23,10 @@ def tiny_options(data_root: str, iters_per_epoch_batch: int = 2) -> list[str]:
     """--cfg-options that point the config at the fixture city and make every loop tiny."""
     opts = [f'train_dataloader.batch_size={iters_per_epoch_batch}', 'train_dataloader.num_workers=0',
             'default_hooks.checkpoint.by_epoch=False', 'log_processor.by_epoch=False',
-            'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
-            'val_dataloader.batch_size=2', 'test_dataloader.batch_size=2',
+            'test_dataloader.num_workers=0', 'test_dataloader.batch_size=2',
             'default_hooks.logger.interval=1', 'default_hooks.checkpoint.interval=1',
             'default_hooks.checkpoint.max_keep_ckpts=5']
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+    for loader in ('train_dataloader', 'test_dataloader'):  # the quickstart configs do not validate
         opts.append(f'{loader}.dataset.data_root={data_root}')
     return opts
 
