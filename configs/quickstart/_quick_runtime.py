@@ -5,11 +5,11 @@ _base_ = [
 ]
 # CPU-sized schedule shared by the quickstart stages (synthetic city, 80x160 BEV, 64x192 images),
 # iteration-based so that the quickstart's run time is fixed: every stage trains for `max_iters`
-# iterations of batch 4 (1.5 epochs of the 320 training samples) with Adam and a x0.2 step decay at
+# iterations of batch 4 (~1.1 epochs of the 320 training samples) with Adam and a x0.2 step decay at
 # 80%. MapKD uses lr 5e-4 for 10-30 epochs; this short CPU schedule uses 2e-3 (with 5e-4 no model
 # leaves the all-background solution within 60-150 iterations; measured). tools/quickstart.py
 # evaluates every stage with tools/test.py afterwards, so no validation runs during training.
-max_iters = 120
+max_iters = 90
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters + 1)
 param_scheduler = [dict(type='MultiStepLR', milestones=[int(max_iters * 0.8)], gamma=0.2, by_epoch=False,

@@ -25,6 +25,8 @@ def test_every_registered_name_lives_in_its_own_file():
     wrong = []
     for reg_name, name, obj in entries:
         path = inspect.getsourcefile(obj)
+        if '/mapkd/' not in path:
+            continue  # registered by a test (toy models), not part of the package
         stem = osp.splitext(osp.basename(path))[0]
         if stem.replace('_', '').lower() != name.replace('_', '').lower():
             wrong.append(f'{reg_name}:{name} is in {path}')
