@@ -74,6 +74,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument('--scenes', type=int, default=10)
     parser.add_argument('--samples-per-scene', type=int, default=40)
     parser.add_argument('--skip-visualization', action='store_true')
+    parser.add_argument('--reuse', action='store_true',
+                        help='keep stages that already have a final checkpoint in the work dir')
     parser.add_argument('--iters', type=int, default=None,
                         help='override the training iterations of every stage (default: the configs\' value)')
     return parser.parse_args(argv)
@@ -118,6 +120,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             extra.append(f'model.teachers.{need}.checkpoint={ckpts[need]}')
         t0 = time.time()
         log(f'training {name} ({config})')
+        if args.reuse and osp.isfile(osp.join(stage_dir, 'last_checkpoint')):
+            ckpts[name] = last_checkpoint(stage_dir)
+            log(f'reusing {ckpts[name]} (--reuse)')
+            continue
         if osp.isdir(stage_dir):
             shutil.rmtree(stage_dir)
         extra += [f'experiment_name=quickstart_{name}', f'visualizer.name=quickstart_{name}']
@@ -150,7 +156,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             results[name] = json.load(handle)['metrics']
         out = osp.join(work, name, 'benchmark.json')
         run([python, 'tools/benchmark.py', 'latency', config, '--batch-sizes', '1',
-             '--precisions', 'fp32', '--iters', '5', '--out', out, '--cfg-options', *extra],
+             '--precisions', 'fp32', '--iters', '5', '--out', out,
+             *(['--cfg-options', *extra] if extra else [])],
             osp.join(work, name + '.bench.log'))
         with open(out) as handle:
             bench[name] = json.load(handle)

@@ -8,4 +8,8 @@ model = dict(grid_conf={{_base_.grid_conf}}, image_size={{_base_.image_size}},
              camera_channels=32, lidar_channels=32, lidar_width=16, decoder_channels=32,
              decoder_trunk_channels=(32, 64, 128),
              sd_fusion=dict(hidden=32, nhead=4, dim_feedforward=96),
-             mae=dict(patch_size=4, embed_dim=96, depth=2, num_heads=4, pos_embed_offset_bug=False))
+             mae=dict(patch_size=4, embed_dim=96, depth=2, num_heads=4, pos_embed_offset_bug=False),
+             # stands in for P-MapNet's separate SD-prior training stage in this single short schedule
+             # (without it the teacher's pre-MAE decoder is unsupervised and the teacher trails the
+             # camera-only baseline after 90 iterations: measured 16.8 vs 31.9 mIoU)
+             pre_mae_seg_weight=1.0)

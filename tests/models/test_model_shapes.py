@@ -116,3 +116,30 @@ def test_data_preprocessor_moves_tensors_only() -> None:
     assert out['data_samples']['token'] == ['a'] and out['data_samples']['gt_vectors'] == [[]]
     with pytest.raises(ValueError, match='inputs'):
         preprocessor([1, 2])
+
+
+def test_teacher_pre_mae_deep_supervision_is_opt_in():
+    """``pre_mae_seg_weight`` adds a seg loss on the pre-MAE logits; 0 (default) is the official loss."""
+    import torch
+    from mapkd.benchmarks.common import synthetic_batch, synthetic_targets
+    from mapkd.registry import MODELS
+    from mmengine.config import Config
+    grid = dict(xbound=[-30.0, 30.0, 0.75], ybound=[-15.0, 15.0, 0.75], zbound=[-10.0, 10.0, 20.0],
+                dbound=[4.0, 45.0, 1.0])
+    cfg = Config(dict(grid_conf=grid, image_size=(64, 192), max_points=500))
+    common = dict(type='MapKDTeacher', grid_conf=grid, image_size=(64, 192), camera_channels=16, lidar_channels=16,
+                  lidar_width=8, decoder_channels=16, decoder_trunk_channels=(16, 16, 32),
+                  mae=dict(patch_size=4, embed_dim=32, depth=1, num_heads=2, pos_embed_offset_bug=False),
+                  loss=dict(type='MapTaskLoss'))
+    torch.manual_seed(0)
+    inputs, targets = synthetic_batch(cfg, 1, 'cpu'), synthetic_targets(cfg, 1, 'cpu')
+    official = MODELS.build(common)
+    assert 'loss_seg_pre_mae' not in official.loss(inputs, targets)
+    deep = MODELS.build(dict(common, pre_mae_seg_weight=0.5))
+    deep.load_state_dict(official.state_dict())
+    losses = deep.loss(inputs, targets)
+    assert losses['loss_seg_pre_mae'] > 0
+    losses['loss_seg_pre_mae'].backward()
+    # the extra term reaches the decoder before the MAE head but not the MAE head itself
+    assert deep.bevencode.conv1.weight.grad is not None and deep.bevencode.conv1.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in deep.mae_head.parameters())

@@ -22,6 +22,11 @@ class MapKDTeacher(SDPriorMapModel):
         official_voxel_quirks: reproduce the official pillar index/centroid behaviour (True).
         sd_fusion: overrides of ``hidden/num_layers/nhead/dim_feedforward/dropout``.
         mae: overrides of ``patch_size/embed_dim/depth/num_heads/mlp_ratio/pos_embed_offset_bug``.
+        pre_mae_seg_weight: weight of an extra segmentation loss (``loss_seg_pre_mae``) on the BEV
+            decoder's logits *before* the MAE head (0 = official: only the MAE output is supervised).
+            Officially that decoder is first trained on its own as the P-MapNet SD-prior model and the
+            MAE head is pre-trained separately; a single short schedule (the CPU quickstart) stands in
+            for those stages with this deep supervision. See docs/distillation.md.
     """
 
     SECOND_FEATURE = 'lidar_feature'
@@ -33,13 +38,30 @@ class MapKDTeacher(SDPriorMapModel):
                  mae: dict | None = None, num_classes: int = 4, embed_dim: int = 16, angle_class: int = 36,
                  decoder_channels: int = 256, decoder_trunk_channels: Sequence[int] = (64, 128, 256),
                  pretrained_image_backbone: str | None = None, loss: dict | None = None,
-                 data_preprocessor: dict | None = None, init_cfg: dict | None = None) -> None:
+                 data_preprocessor: dict | None = None, init_cfg: dict | None = None,
+                 pre_mae_seg_weight: float = 0.0) -> None:
         super().__init__(grid_conf, image_size, camera_channels, lidar_channels, view_hidden, sd_fusion, True, mae,
                          num_classes, embed_dim, angle_class, pretrained_image_backbone, loss, data_preprocessor,
                          init_cfg, decoder_channels=decoder_channels, decoder_trunk_channels=decoder_trunk_channels)
         self.lidar_encoder = PointPillarEncoder(lidar_channels, grid_conf['xbound'], grid_conf['ybound'],
                                                 grid_conf['zbound'], official_voxel_quirks=official_voxel_quirks,
                                                 width=lidar_width)
+
+        if pre_mae_seg_weight < 0:
+            raise ValueError(f'pre_mae_seg_weight must be >= 0, got {pre_mae_seg_weight}')
+        self.pre_mae_seg_weight = float(pre_mae_seg_weight)
+
+    def loss(self, inputs: dict, data_samples: dict | None) -> dict[str, Tensor]:
+        """Task losses of the MAE output, plus ``loss_seg_pre_mae`` when ``pre_mae_seg_weight`` > 0."""
+        if self.pre_mae_seg_weight == 0:
+            return super().loss(inputs, data_samples)
+        if self.task_loss is None or data_samples is None:
+            return super().loss(inputs, data_samples)  # raises the base class's clear error
+        outputs = self.extract(inputs)
+        losses = self.task_loss(outputs, data_samples)
+        losses['loss_seg_pre_mae'] = self.pre_mae_seg_weight * self.task_loss.seg_loss(
+            outputs['seg_pre_mae'], data_samples['semantic'])
+        return losses
 
     def second_bev(self, inputs: dict) -> Tensor:
         return self.lidar_encoder(inputs['lidar'], inputs['lidar_mask'])
