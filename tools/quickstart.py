@@ -83,7 +83,9 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
 
 def ensure_city(args: argparse.Namespace, python: str, log_file: str) -> None:
     stamp = osp.join(args.data_root, 'quickstart.json')
-    want = dict(scenes=args.scenes, samples_per_scene=args.samples_per_scene, seed=0, image_size=[225, 400])
+    from mapkd.datasets.synthetic.generator import GENERATOR_VERSION
+    want = dict(scenes=args.scenes, samples_per_scene=args.samples_per_scene, seed=0, image_size=[225, 400],
+                generator_version=GENERATOR_VERSION)
     if osp.isfile(stamp):
         with open(stamp) as handle:
             if json.load(handle) == want:

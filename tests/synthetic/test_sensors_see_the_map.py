@@ -74,3 +74,24 @@ def test_road_dividers_project_onto_yellow_paint(synthetic_root):
     assert on_hits / on_total > 0.95, (on_hits, on_total)
     assert off_total >= 50 and off_hits / off_total < 0.05, (off_hits, off_total)
 
+
+
+def test_lidar_points_are_in_firing_order_and_trimming_keeps_a_full_sweep(synthetic_root):
+    """Like nuScenes .pcd.bin files, a sweep lists its points azimuth by azimuth (every beam of one
+    firing, then the next), so that trimming a merged cloud to a fixed size (the official loader keeps
+    the first N points) keeps the far beams of the kept azimuths instead of dropping far range."""
+    from mapkd.datasets.synthetic.rig import LIDAR_BEAMS
+    nusc = NuScenes(version='v1.0-mini', dataroot=synthetic_root, verbose=False)
+    sd = nusc.get('sample_data', nusc.sample[0]['data']['LIDAR_TOP'])
+    pts = np.fromfile(f'{synthetic_root}/{sd["filename"]}', dtype=np.float32).reshape(-1, 5)
+    azimuth = np.unwrap(np.arctan2(pts[:, 1], pts[:, 0]))
+    ring = pts[:, 4].astype(int)
+    # within a firing the ring index increases; a new firing starts when it drops
+    new_firing = np.r_[True, np.diff(ring) <= 0]
+    assert new_firing.sum() < len(pts) / 4, 'points are not grouped by firing'
+    firing_azimuth = azimuth[new_firing]
+    assert np.abs(np.diff(firing_azimuth)).max() < np.radians(5), 'firings do not advance in azimuth'
+    # the first quarter of the points spans all beams (far range included), not only the low beams
+    head = pts[: len(pts) // 4]
+    assert len(np.unique(head[:, 4])) >= LIDAR_BEAMS - 8
+    assert np.hypot(head[:, 0], head[:, 1]).max() > 30.0

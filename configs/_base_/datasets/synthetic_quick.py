@@ -8,7 +8,7 @@ version = 'v1.0-mini'
 grid_conf = dict(xbound=[-30.0, 30.0, 0.375], ybound=[-15.0, 15.0, 0.375],
                  zbound=[-10.0, 10.0, 20.0], dbound=[4.0, 45.0, 1.0])
 image_size = (64, 192)
-max_points = 20000
+max_points = 65536   # ~2.4 synthetic sweeps of ~27k points, as 81920 is ~2.4 nuScenes sweeps of ~34k
 
 _dataset = dict(type=dataset_type, data_root=data_root, version=version, grid_conf=grid_conf,
                 image_size=image_size, nsweeps=3, max_points=max_points, min_dist=2.2,

@@ -34,6 +34,9 @@ DEFAULT_VERSION = 'v1.0-mini'
 DEFAULT_IMAGE_SIZE = (450, 800)
 JPEG_QUALITY = 90
 GROUND_RESOLUTION = 0.08
+# Bumped whenever the generated files change for the same arguments (written to synthetic_city.json so
+# that tools can tell a stale city). 2: LiDAR points in firing order.
+GENERATOR_VERSION = 2
 logger = logging.getLogger(__name__)
 
 
@@ -189,7 +192,7 @@ def generate_city(root, scenes: int = 10, samples_per_scene: int = 40, seed: int
         for name, records in tables.items():
             _write_json(tmp / version / f'{name}.json', records)
         _write_json(tmp / 'synthetic_city.json', {
-            'generator': 'mapkd.datasets.synthetic', 'seed': seed, 'scenes': scenes,
+            'generator': 'mapkd.datasets.synthetic', 'generator_version': GENERATOR_VERSION, 'seed': seed, 'scenes': scenes,
             'samples_per_scene': samples_per_scene, 'val_scenes': val_scenes, 'image_size': list(image_size),
             'version': version, 'location': LOCATION,
             'split': {'train': [p.name for p in plans if p.split == 'train'],

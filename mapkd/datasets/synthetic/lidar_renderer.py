@@ -4,7 +4,11 @@ Beams follow a Velodyne HDL-32E layout (32 elevations from -30.67 to +10.67 degr
 Ground hits are fixed in the ego frame (flat ground) for the road plane and the kerb plane;
 each sweep looks up the ground material under both hits (raised surface, curb face or road)
 and intersects the rays with nearby boxes (slab test, vectorised over rays x boxes).
-Points are written in the sensor frame as (x, y, z, intensity, ring), float32, like nuScenes.
+Points are written in the sensor frame as (x, y, z, intensity, ring), float32, like nuScenes, and in
+firing order (azimuth-major: all beams of one azimuth, then the next azimuth), as a real spinning
+LiDAR writes them. The order matters: loaders that trim a merged multi-sweep cloud to a fixed size
+(the official HDMapNet pipeline keeps the first N points) then drop whole sweeps or an azimuth sector,
+as on nuScenes, instead of whole far-range beams.
 """
 from __future__ import annotations
 
@@ -30,6 +34,9 @@ class LidarRenderer:
         self.dir_sensor = np.stack([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)], -1).reshape(-1, 3)
         self.azimuth_steps = azimuth_steps
         self.ring = np.repeat(np.arange(LIDAR_BEAMS, dtype=np.float32), azimuth_steps)
+        # rays are computed beam-major (ray = beam * azimuth_steps + azimuth); points are written in
+        # firing order (point = azimuth * beams + beam)
+        self.firing_order = np.arange(LIDAR_BEAMS * azimuth_steps).reshape(LIDAR_BEAMS, azimuth_steps).T.ravel()
         self.rot = lidar_rotation_matrix()
         self.origin = np.array(LIDAR_TRANSLATION)
         self.dir_ego = self.dir_sensor @ self.rot.T
@@ -120,10 +127,12 @@ class LidarRenderer:
         use_box = t_box < t_ground
         t = np.where(use_box, t_box, t_ground)
         intensity = np.where(use_box, self.box_intensity[np.maximum(box_i, 0)], MATERIAL_INTENSITY[mat])
+        order = self.firing_order
+        t, intensity, use_box, box_i = t[order], intensity[order], use_box[order], box_i[order]
         keep = np.isfinite(t) & (t <= MAX_RANGE) & (t >= MIN_RANGE)
         t = t[keep] + rng.normal(0.0, 0.015, size=int(keep.sum()))
         intensity = np.clip(intensity[keep] + rng.normal(0.0, 2.0, size=t.shape), 0.0, 255.0)
-        pts = self.dir_sensor[keep] * t[:, None]
-        out = np.concatenate([pts, intensity[:, None], self.ring[keep, None]], axis=1).astype(np.float32)
+        pts = self.dir_sensor[order][keep] * t[:, None]
+        out = np.concatenate([pts, intensity[:, None], self.ring[order][keep, None]], axis=1).astype(np.float32)
         obj = np.where(use_box[keep], self.box_object[np.maximum(box_i[keep], 0)], -1)
         return out, obj
