@@ -82,7 +82,7 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
 
 
 def ensure_city(args: argparse.Namespace, python: str, log_file: str) -> None:
-    stamp = osp.join(args.data_root, 'quickstart.json')
+    stamp = osp.join(args.data_root, 'quickstart.json')   # args.data_root is absolute (main)
     from mapkd.datasets.synthetic.generator import GENERATOR_VERSION
     want = dict(scenes=args.scenes, samples_per_scene=args.samples_per_scene, seed=0, image_size=[225, 400],
                 generator_version=GENERATOR_VERSION)
@@ -102,6 +102,7 @@ def ensure_city(args: argparse.Namespace, python: str, log_file: str) -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+    args.data_root = osp.abspath(osp.join(ROOT, args.data_root))
     python = sys.executable
     work = osp.abspath(osp.join(ROOT, args.work_dir))
     os.makedirs(work, exist_ok=True)
@@ -112,7 +113,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ensure_city(args, python, log_file)
     timings['data'] = time.time() - t_start
 
-    data_opt = [f'randomness.seed={args.seed}']
+    # every stage reads the city at --data-root (the configs' default is data/synthetic/)
+    data_opt = [f'randomness.seed={args.seed}', f'train_dataloader.dataset.data_root={args.data_root}',
+                f'test_dataloader.dataset.data_root={args.data_root}']
     train_opt = [] if args.iters is None else [f'train_cfg.max_iters={args.iters}']
     ckpts: dict = {}
     for name, config, _, needs in STAGES:
@@ -167,7 +170,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     if not args.skip_visualization:
         run([python, 'tools/visualize.py', 'configs/quickstart/student_baseline.py', student_ckpt,
-             '--out-dir', osp.join(work, 'vis'), '--samples', '4'], osp.join(work, 'vis.log'))
+             '--out-dir', osp.join(work, 'vis'), '--samples', '4', '--cfg-options',
+             f'test_dataloader.dataset.data_root={args.data_root}'], osp.join(work, 'vis.log'))
 
     timings['total'] = time.time() - t_start
     report = write_report(work, results, bench, timings, args)
@@ -180,6 +184,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _fmt(value, scale: float = 100.0) -> str:
     return '-' if value is None else f'{value * scale:.2f}'
+
+
+def result_checks(results: dict) -> list[tuple[str, bool]]:
+    """The orderings the quickstart is expected to show (issue: 'the result must be real')."""
+    miou = {name: results[name].get('mIoU', 0.0) for name in results}
+    m_ap = {name: results[name].get('mAP', 0.0) for name in results}
+    return [
+        ('teacher > coach > baseline student on mIoU',
+         miou['teacher'] > miou['coach'] > miou['student_baseline']),
+        ('distilled student > baseline student on mIoU', miou['student_distilled'] > miou['student_baseline']),
+        ('distilled student > baseline student on mAP', m_ap['student_distilled'] > m_ap['student_baseline']),
+    ]
 
 
 def write_report(work: str, results: dict, bench: dict, timings: dict, args) -> str:
@@ -199,6 +215,8 @@ def write_report(work: str, results: dict, bench: dict, timings: dict, args) -> 
                      f'{_fmt(m.get("mIoU"))} | {_fmt(m.get("mAP"))} | '
                      f'{"-" if params is None else f"{params / 1e6:.2f}"} | '
                      f'{"-" if latency is None else f"{latency:.1f}"} |')
+    lines += ['', '## Checks', '']
+    lines += [f'- {text}: **{"yes" if ok else "no"}**' for text, ok in result_checks(results)]
     lines += ['', '## Time', '']
     lines += [f'- {k}: {v / 60:.1f} min' for k, v in timings.items()]
     vis_dir = osp.join(work, 'vis')

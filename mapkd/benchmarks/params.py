@@ -41,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                  '(total, trainable, per top-level module) and the official count.')
     parser.add_argument('config')
     parser.add_argument('--cfg-options', nargs='+', default=[], help='key=value overrides (mmengine syntax)')
+    parser.add_argument('--part', default=None,
+                        help='count this sub-model of the config (default: the student of a MapDistiller '
+                             'config, whose frozen teachers are counted from their own configs)')
     args = parser.parse_args(argv)
 
     from mmengine.config import Config
@@ -56,6 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             options[key] = eval(value, {}, {})  # noqa: S307 (trusted CLI literals like 0.3 or [1,2])
         cfg.merge_from_dict(options)
     model_cfg = dict(cfg.model)
+    part = args.part or ('student' if model_cfg.get('type') == 'MapDistiller' else None)
+    if part is not None:
+        if part not in model_cfg or not isinstance(model_cfg[part], dict):
+            raise SystemExit(f'error: model.{part} is not a sub-model of {args.config}')
+        print(f'counting model.{part} of {model_cfg["type"]}')
+        model_cfg = dict(model_cfg[part])
     model_cfg['loss'] = None
     model = MODELS.build(model_cfg)
     total, trainable = count_parameters(model), count_parameters(model, trainable_only=True)
