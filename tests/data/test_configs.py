@@ -28,4 +28,4 @@ def test_quick_config_builds_on_the_synthetic_city(synthetic_root, tmp_path):
     item = ds[0]
     assert item['inputs']['imgs'].shape == (6, 3, 64, 192)
     assert item['data_samples']['semantic'].shape == (4, 80, 160)
-    assert item['inputs']['lidar'].shape == (20000, 5)
+    assert item['inputs']['lidar'].shape == (cfg.max_points, 5) == (65536, 5)
