@@ -28,7 +28,12 @@ def add_config_args(parser: argparse.ArgumentParser) -> None:
 
 def load_cfg(path: str, options: dict) -> Config:
     from mapkd.engine.launch import load_config
-    return load_config(path, options, 'none', 0, None)
+    from mapkd.utils.setup_env import register_all_modules
+    cfg = load_config(path, options, 'none', 0, None)
+    # models built outside a Runner (e.g. a MapDistiller's data preprocessor, which mmengine's
+    # BaseModel builds from its own registry) resolve their types in the mapkd scope
+    register_all_modules(init_default_scope=True)
+    return cfg
 
 
 def grid_shape(cfg: Config) -> tuple[int, int]:
