@@ -10,6 +10,10 @@ Example (student inputs = 6 images + GT rasters, from 1600x900 JPEGs of a synthe
 One worker = one process producing items; its rate is measured in-process over ``--samples``
 items (after ``--warmup``), i.e. the throughput each DataLoader worker contributes. The rate per
 CPU-second of the process is printed too: it is what a worker achieves on an idle core.
+
+``--workers N`` (N >= 1) also times a real ``torch.utils.data.DataLoader`` with N worker processes,
+``--batch-size`` and ``mapkd_collate`` (worker start-up excluded): this includes the transfer of
+the items from the workers to the main process and the collation, and is divided by N.
 """
 from __future__ import annotations
 
@@ -40,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help='which inputs to load: student = 6 images + GT rasters; teacher adds LiDAR + SD map')
     p.add_argument('--samples', type=int, default=40, help='items to time (cycled over the split)')
     p.add_argument('--warmup', type=int, default=3)
+    p.add_argument('--workers', type=int, default=0,
+                   help='also time a DataLoader with this many worker processes (0 = in-process only)')
+    p.add_argument('--batch-size', type=int, default=4, help='batch size of the --workers DataLoader')
     p.add_argument('--out', help='also write the result as JSON to this file')
     return p
 
@@ -55,11 +62,37 @@ def machine() -> str:
     return f'{cpu}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}'
 
 
+def time_dataloader(dataset, workers: int, batch_size: int, samples: int) -> dict:
+    """Samples/s of a DataLoader with ``workers`` processes, after its first batch (start-up)."""
+    import torch
+    from torch.utils.data import DataLoader, RandomSampler
+    from mapkd.datasets.mapkd_collate import mapkd_collate
+    num_batches = max(1, -(-samples // batch_size))
+    sampler = RandomSampler(dataset, replacement=True, num_samples=(num_batches + workers) * batch_size,
+                            generator=torch.Generator().manual_seed(0))
+    loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler, num_workers=workers,
+                        collate_fn=mapkd_collate, prefetch_factor=2)
+    batches = iter(loader)
+    for _ in range(workers):  # every worker has started and produced one batch
+        next(batches)
+    start = time.perf_counter()
+    for _ in range(num_batches):
+        next(batches)
+    elapsed = time.perf_counter() - start
+    del batches
+    total = num_batches * batch_size
+    return dict(dataloader_workers=workers, dataloader_batch_size=batch_size,
+                dataloader_samples_per_s=total / elapsed,
+                dataloader_samples_per_s_per_worker=total / elapsed / workers)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from mmengine.config import Config
     from mapkd.registry import DATASETS
     from mapkd.utils.setup_env import register_all_modules
     args = build_parser().parse_args(argv)
+    if args.workers < 0 or args.batch_size < 1 or args.samples < 1:
+        raise CLIError('--workers must be >= 0, --batch-size and --samples >= 1')
     if not os.path.isfile(args.config):
         raise CLIError(f'config {args.config} not found')
     register_all_modules()
@@ -94,6 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           f'{dataset.image_size[1]}x{dataset.image_size[0]}, BEV {dataset.grid.canvas_size}, on {result["machine"]}')
     print(f'{result["samples_per_cpu_s"]:.1f} samples per CPU-second of the worker (wall-clock rate above is '
           f'lower when the machine is oversubscribed: 1-min load average {load:.1f} on {os.cpu_count()} CPUs)')
+    if args.workers:
+        result.update(time_dataloader(dataset, args.workers, args.batch_size, args.samples))
+        print(f'DataLoader, {args.workers} worker(s), batch {args.batch_size}, mapkd_collate: '
+              f'{result["dataloader_samples_per_s"]:.1f} samples/s = '
+              f'{result["dataloader_samples_per_s_per_worker"]:.1f} samples/s per worker')
     if args.out:
         with open(args.out, 'w') as fh:
             json.dump(result, fh, indent=2)

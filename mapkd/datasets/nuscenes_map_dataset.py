@@ -16,7 +16,7 @@ from .data_cache import (build_split_infos, default_cache_dir, load_or_build_inf
 from .errors import DatasetError
 from .grid import BevGrid
 from .hd_prior import make_hd_prior, validate_hd_prior_cfg
-from .image_loading import load_camera_image
+from .image_loading import blank_camera_image, load_camera_image
 from .lidar_loading import load_sweep_points, pad_or_trim
 from .map_expansion import MapGeometry
 from .map_vectors import extract_gt_vectors, pack_vectors, unpack_vectors, yaw_pitch_roll
@@ -43,6 +43,11 @@ class NuScenesMapDataset(BaseDataset):
     (``set_epoch``). ``sd_road_types`` defaults to the intended OSM type list; pass
     ``constants.OFFICIAL_SD_ROAD_TYPES`` to reproduce the official one. ``load_lidar=False`` gives
     empty (0, 5) points; ``load_sd_map=False`` gives an all -1 SD raster.
+
+    Compact dtypes (``docs/design.md``): images are uint8 RGB (``normalize_images=True`` gives the
+    normalised float32 images instead), ``semantic`` is uint8 and the direction target is
+    ``direction_index`` uint8 (2, H, W); ``MapDataPreprocessor`` turns them into the float
+    tensors the models and losses use, on the model's device.
     """
 
     METAINFO = dict(classes=('divider', 'ped_crossing', 'boundary'))
@@ -54,6 +59,7 @@ class NuScenesMapDataset(BaseDataset):
                  hd_prior: Optional[dict] = None, sd_map_root: Optional[str] = None,
                  sd_alignment: str = 'topocentric', sd_road_types: Optional[Sequence[str]] = None,
                  cache: bool = True, cache_root: Optional[str] = None, reduced_decode: bool = True,
+                 normalize_images: bool = False,
                  thickness: int = LINE_THICKNESS, sd_thickness: int = SD_THICKNESS,
                  angle_class: int = ANGLE_CLASSES, pipeline: Sequence = (), test_mode: bool = False,
                  indices=None, serialize_data: bool = True, lazy_init: bool = False, max_refetch: int = 1000,
@@ -78,6 +84,7 @@ class NuScenesMapDataset(BaseDataset):
         self.use_cache = cache
         self.cache_dir = cache_root or default_cache_dir(data_root)
         self.reduced_decode = reduced_decode
+        self.normalize_images = bool(normalize_images)
         self.thickness, self.sd_thickness, self.angle_class = thickness, sd_thickness, angle_class
         self.epoch = 0
         self._map_geometries: Dict[str, MapGeometry] = {}
@@ -140,9 +147,10 @@ class NuScenesMapDataset(BaseDataset):
         for cam in info['cams']:
             path = osp.join(self.data_root, cam['filename'])
             if self.load_images:
-                img, post_rot, post_tran = load_camera_image(path, self.image_size, self.reduced_decode)
+                img, post_rot, post_tran = load_camera_image(path, self.image_size, self.reduced_decode,
+                                                             self.normalize_images)
             else:
-                img = np.zeros((3,) + self.image_size, np.float32)
+                img = blank_camera_image(self.image_size, self.normalize_images)
                 post_rot = np.diag([self.image_size[1] / cam['width'], self.image_size[0] / cam['height'], 1.0])
                 post_tran = np.zeros(3)
             imgs.append(img)
@@ -154,7 +162,7 @@ class NuScenesMapDataset(BaseDataset):
 
         def t(x):
             return torch.from_numpy(np.ascontiguousarray(np.stack(x), dtype=np.float32))
-        return dict(imgs=t(imgs), trans=t(trans), rots=t(rots), intrins=t(intrins),
+        return dict(imgs=torch.from_numpy(np.stack(imgs)), trans=t(trans), rots=t(rots), intrins=t(intrins),
                     post_trans=t(post_trans), post_rots=t(post_rots))
 
     def _hd_prior_rng(self, idx: int) -> Optional[np.random.Generator]:
@@ -192,7 +200,7 @@ class NuScenesMapDataset(BaseDataset):
                 self._hd_prior_rng(idx)))
         data_samples = dict(
             semantic=torch.from_numpy(rasters.semantic), instance=torch.from_numpy(rasters.instance),
-            direction=torch.from_numpy(rasters.direction), token=info['token'],
+            direction_index=torch.from_numpy(rasters.direction_index), token=info['token'],
             scene_token=info['scene_token'], location=info['location'], timestamp=int(info['timestamp']),
             gt_vectors=[dict(pts=v['pts'], type=v['type']) for v in vectors],
             img_paths=[osp.join(self.data_root, c['filename']) for c in info['cams']])

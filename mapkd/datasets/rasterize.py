@@ -29,12 +29,38 @@ from .constants import ANGLE_CLASSES, LINE_THICKNESS, NUM_CLASSES
 
 @dataclass
 class GTRasters:
-    """GT rasters of one sample (shapes for an H x W canvas)."""
+    """GT rasters of one sample (shapes for an H x W canvas).
 
-    semantic: np.ndarray            # float32 (4, H, W), channel 0 = no element
+    The direction target is kept compact: ``direction_index`` holds, per pixel, the forward and the
+    backward heading class (0 = no element); ``direction`` expands it to the official dense
+    37-channel soft target (0.5 at each of the two classes).
+    """
+
+    semantic: np.ndarray            # uint8 (4, H, W) {0, 1}, channel 0 = no element
     instance: np.ndarray            # int64 (H, W)
-    direction: np.ndarray           # float32 (37, H, W)
+    direction_index: np.ndarray     # uint8 (2, H, W) forward / backward heading class 0..angle_class
     instance_per_class: np.ndarray  # int32 (3, H, W), overlap-filtered
+    angle_class: int = ANGLE_CLASSES
+
+    @property
+    def direction(self) -> np.ndarray:
+        """float32 (angle_class + 1, H, W) dense direction target."""
+        return direction_from_index(self.direction_index, self.angle_class)
+
+
+def direction_from_index(direction_index: np.ndarray, angle_class: int = ANGLE_CLASSES) -> np.ndarray:
+    """(2, H, W) forward/backward heading classes -> float32 (angle_class + 1, H, W) soft target.
+
+    0.5 at the forward and 0.5 at the backward class of every pixel (1.0 where both are the same,
+    e.g. channel 0 on the background), as the official ``preprocess_map``.
+    (``mapkd.models.data_preprocessors.expand_direction_index`` is the batched torch version.)
+    """
+    _, canvas_h, canvas_w = direction_index.shape
+    direction = np.zeros((angle_class + 1, canvas_h * canvas_w), np.float32)
+    flat = np.arange(canvas_h * canvas_w)
+    direction[direction_index[0].ravel(), flat] = 0.5
+    direction[direction_index[1].ravel(), flat] += 0.5  # same bin twice (zero-length segment) -> 1.0
+    return direction.reshape(angle_class + 1, canvas_h, canvas_w)
 
 
 def local_box(patch_size: Sequence[float]):
@@ -153,16 +179,12 @@ def rasterize_gt(vectors: Iterable[Mapping], patch_size: Sequence[float], canvas
     forward = overlap_filter(forward, filters).sum(0, dtype=np.intp)
     backward = overlap_filter(backward, filters).sum(0, dtype=np.intp)
 
-    semantic = np.empty((NUM_CLASSES + 1, canvas_h, canvas_w), np.float32)
+    semantic = np.empty((NUM_CLASSES + 1, canvas_h, canvas_w), np.uint8)
     semantic[1:] = instance != 0
     semantic[0] = ~semantic[1:].any(0)
-    direction = np.zeros((angle_class + 1, canvas_h * canvas_w), np.float32)
-    flat = np.arange(canvas_h * canvas_w)
-    direction[forward.ravel(), flat] = 0.5
-    direction[backward.ravel(), flat] += 0.5  # same bin twice (zero-length segment) -> 1.0
+    direction_index = np.stack([forward, backward]).astype(np.uint8)
     return GTRasters(semantic=semantic, instance=instance.sum(0).astype(np.int64),
-                     direction=direction.reshape(angle_class + 1, canvas_h, canvas_w),
-                     instance_per_class=instance)
+                     direction_index=direction_index, instance_per_class=instance, angle_class=angle_class)
 
 
 def rasterize_polylines(lines: Sequence[np.ndarray], patch_size: Sequence[float], canvas_size: Sequence[int],
@@ -181,6 +203,6 @@ def sd_raster_values(binary: np.ndarray) -> np.ndarray:
     return np.where(binary[None] != 0, 1.0, -1.0).astype(np.float32)
 
 
-__all__: Tuple[str, ...] = ('GTRasters', 'rasterize_gt', 'rasterize_polylines', 'lines_to_canvas',
+__all__: Tuple[str, ...] = ('GTRasters', 'rasterize_gt', 'direction_from_index', 'rasterize_polylines', 'lines_to_canvas',
                             'discrete_heading', 'draw_heading_segments', 'overlap_filter', 'sd_raster_values',
                             'local_box', 'group_vectors_by_class')

@@ -43,16 +43,21 @@ def _title(image: np.ndarray, text: str) -> np.ndarray:
 
 
 def _camera_image(index: int, inputs: Mapping, img_paths: Sequence[str] | None) -> tuple[np.ndarray | None, np.ndarray]:
-    """Original image from disk (with its intrinsics), else the de-normalised network input with
-    the intrinsics mapped through the post-augmentation; ``None`` if neither exists."""
+    """Original image from disk (with its intrinsics), else the network input (uint8 RGB as the
+    dataset gives it, or de-normalised float) with the intrinsics mapped through the
+    post-augmentation; ``None`` if neither exists."""
     intrin = _np(inputs['intrins'][index]).astype(np.float64)
     if img_paths and index < len(img_paths) and osp.isfile(img_paths[index]):
         image = cv2.imread(img_paths[index], cv2.IMREAD_COLOR)
         if image is not None:
             return image, intrin
     if 'imgs' in inputs:
-        rgb = _np(inputs['imgs'][index]).transpose(1, 2, 0) * IMAGENET_STD + IMAGENET_MEAN
-        image = np.ascontiguousarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8)[:, :, ::-1])
+        net_input = _np(inputs['imgs'][index]).transpose(1, 2, 0)
+        if net_input.dtype == np.uint8:
+            rgb8 = net_input
+        else:
+            rgb8 = (np.clip(net_input * IMAGENET_STD + IMAGENET_MEAN, 0, 1) * 255).astype(np.uint8)
+        image = np.ascontiguousarray(rgb8[:, :, ::-1])
         affine = np.eye(3)
         if 'post_rots' in inputs and 'post_trans' in inputs:
             affine[:2, :2] = _np(inputs['post_rots'][index])[:2, :2]

@@ -69,6 +69,16 @@ def test_train_step_times_student_alone_and_full_distillation(tmp_path):
 def test_data_loader_throughput_on_the_synthetic_city(tmp_path, synthetic_root):
     out = tmp_path / 'data.json'
     bench('data', 'configs/_base_/datasets/synthetic_quick.py', '--data-root', synthetic_root, '--inputs', 'teacher',
-          '--samples', '3', '--warmup', '1', '--out', str(out))
+          '--samples', '3', '--warmup', '1', '--workers', '1', '--batch-size', '2', '--out', str(out))
     result = json.loads(out.read_text())
     assert result['samples_per_s_per_worker'] > 0 and result['samples_per_cpu_s'] > 0
+    assert result['dataloader_workers'] == 1 and result['dataloader_batch_size'] == 2
+    assert result['dataloader_samples_per_s_per_worker'] == result['dataloader_samples_per_s'] > 0
+
+
+def test_data_benchmark_rejects_bad_arguments(synthetic_root):
+    proc = subprocess.run([sys.executable, 'tools/benchmark.py', 'data', 'configs/_base_/datasets/synthetic_quick.py',
+                           '--data-root', synthetic_root, '--workers', '-1'], cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert '--workers must be >= 0' in proc.stderr

@@ -40,15 +40,19 @@ def test_contract_shapes_and_types(synthetic_root, tmp_path):
                             max_points=20000, test_mode=True)
     item = ds[0]
     inp, smp = item['inputs'], item['data_samples']
-    expect = dict(imgs=(6, 3, 128, 352), trans=(6, 3), rots=(6, 3, 3), intrins=(6, 3, 3), post_trans=(6, 3),
+    assert inp['imgs'].shape == (6, 3, 128, 352) and inp['imgs'].dtype == torch.uint8
+    expect = dict(trans=(6, 3), rots=(6, 3, 3), intrins=(6, 3, 3), post_trans=(6, 3),
                   post_rots=(6, 3, 3), lidar=(20000, 5), lidar_mask=(20000,), car_trans=(3,),
                   yaw_pitch_roll=(3,), sd_map=(1, 200, 400), hd_prior=(4, 200, 400))
     for k, shape in expect.items():
         assert tuple(inp[k].shape) == shape and inp[k].dtype == torch.float32, k
-    assert smp['semantic'].shape == (4, 200, 400) and smp['semantic'].dtype == torch.float32
+    assert smp['semantic'].shape == (4, 200, 400) and smp['semantic'].dtype == torch.uint8
     assert smp['instance'].shape == (200, 400) and smp['instance'].dtype == torch.int64
-    assert smp['direction'].shape == (37, 200, 400)
-    torch.testing.assert_close(smp['direction'].sum(0), torch.ones(200, 400))
+    assert smp['direction_index'].shape == (2, 200, 400) and smp['direction_index'].dtype == torch.uint8
+    assert int(smp['direction_index'].max()) <= 36
+    # foreground pixels carry heading classes, background ones class 0
+    fg = smp['semantic'][1:].any(0)
+    assert torch.equal(smp['direction_index'][0] > 0, fg) and torch.equal(smp['direction_index'][1] > 0, fg)
     assert torch.equal(smp['semantic'].sum(0) >= 1, torch.ones(200, 400, dtype=torch.bool))
     assert set(torch.unique(inp['sd_map']).tolist()) == {-1.0, 1.0}
     assert smp['location'] == 'boston-seaport' and len(smp['img_paths']) == 6
@@ -168,3 +172,28 @@ def test_collate_rejects_mixed_items():
     b = dict(inputs=dict(x=torch.zeros(2), hd_prior=torch.zeros(1)), data_samples=dict(token='b'))
     with pytest.raises(KeyError, match='batch item 1'):
         mapkd_collate([a, b])
+
+
+def test_preprocessor_turns_compact_items_into_the_official_float_inputs(synthetic_root, tmp_path):
+    """uint8 images + MapDataPreprocessor == the dataset's own normalised float images; the dense
+    direction target rebuilt on the device == the official per-sample definition."""
+    from mapkd.datasets.rasterize import direction_from_index
+    from mapkd.models.data_preprocessors import MapDataPreprocessor
+    kw = dict(version='v1.0-mini', split='val', grid_conf=QUICK_GRID, image_size=(64, 176), load_lidar=False,
+              cache_root=str(tmp_path), test_mode=True)
+    compact = NuScenesMapDataset(synthetic_root, **kw)
+    normalised = NuScenesMapDataset(synthetic_root, normalize_images=True, **kw)
+    items = [compact[0], compact[1]]
+    batch = MapDataPreprocessor()(mapkd_collate(items))
+    reference = mapkd_collate([normalised[0], normalised[1]])
+    assert reference['inputs']['imgs'].dtype == torch.float32
+    assert batch['inputs']['imgs'].dtype == torch.float32
+    torch.testing.assert_close(batch['inputs']['imgs'], reference['inputs']['imgs'], atol=1e-5, rtol=0)
+    smp = batch['data_samples']
+    assert 'direction_index' not in smp and smp['semantic'].dtype == torch.float32
+    assert smp['direction'].shape == (2, 37, 100, 200)
+    for i, item in enumerate(items):
+        dense = direction_from_index(item['data_samples']['direction_index'].numpy())
+        np.testing.assert_array_equal(smp['direction'][i].numpy(), dense)
+        torch.testing.assert_close(smp['direction'][i].sum(0), torch.ones(100, 200))
+        torch.testing.assert_close(smp['semantic'][i], item['data_samples']['semantic'].float())
