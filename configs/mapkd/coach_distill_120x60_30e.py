@@ -1,0 +1,5 @@
+# Stage 2 at 120x60, official train_C.py schedule: 30 epochs, StepLR(10, 0.1).
+_base_ = ['./coach_distill_120x60_10e.py']
+max_epochs = 30
+train_cfg = dict(max_epochs=max_epochs)
+param_scheduler = [dict(type='StepLR', step_size=10, gamma=0.1, by_epoch=True, begin=0, end=max_epochs)]
