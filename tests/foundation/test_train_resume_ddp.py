@@ -97,6 +97,42 @@ def test_tools_test_evaluates_checkpoint(trained, tmp_path):
     assert len(submission['results']) > 0
 
 
+def test_resume_from_an_explicit_checkpoint_into_a_new_work_dir_with_amp(trained, tmp_path):
+    """``--resume CKPT`` (not the auto-found last checkpoint) continues from that file's counters,
+    here in another work dir and under ``--amp`` (bf16 autocast on the CPU)."""
+    work, opts = trained
+    proc = run_tool([sys.executable, 'tools/train.py', CONFIG, '--work-dir', str(tmp_path), '--amp',
+                     '--resume', str(work / 'iter_2.pth'),
+                     '--cfg-options', *[o for o in opts if not o.startswith('train_cfg.max_iters')],
+                     'train_cfg.max_iters=3'])
+    assert 'resumed epoch: 0, iter: 2' in proc.stdout + proc.stderr
+    ckpt = load_ckpt(str(tmp_path / 'iter_3.pth'))
+    assert ckpt['meta']['iter'] == 3
+    assert all(torch.isfinite(v).all() for v in ckpt['state_dict'].values() if v.dtype.is_floating_point)
+    assert not (tmp_path / 'iter_2.pth').exists()
+
+
+def test_resume_from_a_missing_checkpoint_is_a_one_line_error(tmp_path):
+    proc = subprocess.run([sys.executable, 'tools/train.py', CONFIG, '--work-dir', str(tmp_path),
+                           '--resume', str(tmp_path / 'nope.pth')], cwd=ROOT, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=ROOT), timeout=300)
+    assert proc.returncode != 0
+    assert 'checkpoint to resume from not found' in proc.stderr and 'nope.pth' in proc.stderr
+
+
+def test_tools_test_show_dir_writes_one_picture_per_sample(trained, tmp_path):
+    work, opts = trained
+    show = tmp_path / 'show'
+    run_tool([sys.executable, 'tools/test.py', CONFIG, str(work / 'iter_2.pth'), '--work-dir', str(tmp_path),
+              '--show-dir', str(show), '--show-samples', '3', '--cfg-options', *opts])
+    pictures = sorted(p for p in show.rglob('*') if p.suffix in ('.png', '.jpg'))
+    assert len(pictures) == 3, pictures
+    import cv2
+    for picture in pictures:
+        image = cv2.imread(str(picture))
+        assert image is not None and image.shape[0] > 100 and image.shape[1] > 100 and image.std() > 1
+
+
 def test_two_process_ddp_ranks_agree(tmp_path, synthetic_root):
     work = tmp_path / 'ddp'
     opts = tiny_options(str(synthetic_root), iters_per_epoch_batch=1) + [

@@ -52,6 +52,27 @@ def test_declared_features() -> None:
     assert coach_hd.FEATURE_NAMES[-1] == 'seg_pre_mae'
 
 
+def test_coach_with_hd_head_forward_backward() -> None:
+    """The coach variant with the teacher's HD-prior head (official PMapNet_sdmap_C with hd_head):
+    pre-MAE segmentation as a feature, task loss finite, a gradient to every trainable parameter."""
+    torch.manual_seed(0)
+    grid = RANGES['60x30']
+    model = MODELS.build(dict(small_model_cfg('MapKDCoach', grid), hd_head=True,
+                              mae=dict(embed_dim=32, depth=1, num_heads=2)))
+    inputs, samples = random_batch(grid)
+    outputs = model(inputs, samples, mode='tensor')
+    height, width = bev_hw(grid)
+    model.check_feature_names(outputs)
+    assert outputs['seg_pre_mae'].shape == (1, 4, height, width)
+    assert outputs['seg'].shape == (1, 4, height, width)
+    assert not torch.equal(outputs['seg_pre_mae'], outputs['seg'])  # the MAE head refines the map
+    total = sum(model(inputs, samples, mode='loss').values())
+    assert torch.isfinite(total)
+    total.backward()
+    no_grad = [name for name, p in model.named_parameters() if p.requires_grad and p.grad is None]
+    assert not no_grad, f'no gradient reaches {no_grad}'
+
+
 def test_predict_returns_cpu_per_sample_dicts() -> None:
     grid = dict(RANGES['60x30'], xbound=[-15.0, 15.0, 0.15], ybound=[-7.5, 7.5, 0.15])  # BEV 100x200
     model = MODELS.build(small_model_cfg('MapKDStudent', grid)).eval()
@@ -69,7 +90,7 @@ def test_predict_returns_cpu_per_sample_dicts() -> None:
 
 def test_bf16_autocast_forward_and_backward() -> None:
     grid = dict(RANGES['60x30'], xbound=[-15.0, 15.0, 0.15], ybound=[-7.5, 7.5, 0.15])
-    for model_type in ('MapKDCoach', 'MapKDTeacher'):
+    for model_type in MODEL_TYPES:
         model = MODELS.build(small_model_cfg(model_type, grid))
         inputs, samples = random_batch(grid)
         with torch.autocast(device_type='cpu', dtype=torch.bfloat16):
