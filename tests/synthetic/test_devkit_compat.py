@@ -93,6 +93,15 @@ def test_map_expansion_layers_and_geometry(synthetic_root, nusc, nusc_map):
     assert len(nusc_map.discretize_centerlines(1.0)) == len(nusc_map.lane)
     ped = [nusc_map.extract_polygon(p['polygon_token']) for p in nusc_map.ped_crossing]
     assert all(abs(p.area - 4.0 * (p.length / 2 - 4.0)) < 0.2 * p.area for p in ped)   # 4 m deep zebras
+    # lane-divider segment types follow the paint: solid near both junctions, dashed in between
+    seen = set()
+    for divider in nusc_map.lane_divider:
+        nodes = nusc_map.get('line', divider['line_token'])['node_tokens']
+        kinds = [seg['segment_type'] for seg in divider['lane_divider_segments']]
+        assert [seg['node_token'] for seg in divider['lane_divider_segments']] == nodes
+        assert kinds[0] == 'SINGLE_SOLID_WHITE' and kinds[-2] == 'SINGLE_SOLID_WHITE' and kinds[-1] == 'NIL'
+        seen.update(kinds)
+    assert seen == {'SINGLE_SOLID_WHITE', 'DOUBLE_DASHED_WHITE', 'NIL'}
 
 
 def test_multisweep_lidar_and_paint_intensity(nusc, nusc_map):
