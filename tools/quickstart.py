@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -100,6 +100,14 @@ def ensure_city(args: argparse.Namespace, python: str, log_file: str) -> None:
     log(f'synthetic city generated in {time.time() - start:.0f} s')
 
 
+def iteration_overrides(iters: int) -> List[str]:
+    """--cfg-options for a schedule of ``iters`` iterations: the loop, the x0.2 step at 80 % and the
+    final checkpoint move together (as ``configs/quickstart/_quick_runtime.py`` derives them)."""
+    return [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters + 1}',
+            f'param_scheduler.0.milestones=[{int(iters * 0.8)}]', f'param_scheduler.0.end={iters}',
+            f'default_hooks.checkpoint.interval={iters}']
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     args.data_root = osp.abspath(osp.join(ROOT, args.data_root))
@@ -116,7 +124,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # every stage reads the city at --data-root (the configs' default is data/synthetic/)
     data_opt = [f'randomness.seed={args.seed}', f'train_dataloader.dataset.data_root={args.data_root}',
                 f'test_dataloader.dataset.data_root={args.data_root}']
-    train_opt = [] if args.iters is None else [f'train_cfg.max_iters={args.iters}']
+    train_opt = [] if args.iters is None else iteration_overrides(args.iters)
     ckpts: dict = {}
     for name, config, _, needs in STAGES:
         stage_dir = osp.join(work, name)

@@ -25,3 +25,7 @@ log_processor = dict(by_epoch=False)
 default_hooks = dict(logger=dict(type='LoggerHook', interval=5),
                      checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters,
                                      max_keep_ckpts=1, save_last=True))
+# BatchNorm statistics of the final weights, re-estimated over 25 training batches before the final
+# checkpoint (mapkd/engine/precise_bn_hook.py): with EfficientNet's BN momentum 0.01 the running
+# averages of a 90-iteration schedule lag far behind the features (docs/benchmarks.md, quickstart).
+custom_hooks = [dict(type='DatasetEpochHook'), dict(type='PreciseBNHook', num_batches=25)]

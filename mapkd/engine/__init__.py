@@ -2,6 +2,7 @@
 from .autocast_optim_wrapper import AutocastOptimWrapper
 from .dataset_epoch_hook import DatasetEpochHook
 from .map_runner import MapRunner
+from .precise_bn_hook import PreciseBNHook
 from .show_predictions_hook import ShowPredictionsHook
 
-__all__ = ['AutocastOptimWrapper', 'DatasetEpochHook', 'MapRunner', 'ShowPredictionsHook']
+__all__ = ['AutocastOptimWrapper', 'DatasetEpochHook', 'MapRunner', 'PreciseBNHook', 'ShowPredictionsHook']

@@ -28,6 +28,10 @@ def test_quickstart_runs_every_stage_and_writes_the_report(tmp_path):
         cfg_dump = (work / stage / f'{stage_config(stage)}').read_text()
         assert str(city) in cfg_dump
         assert (work / stage / 'iter_2.pth').is_file()
+        # BatchNorm statistics re-estimated before the final checkpoint is written
+        log = (work / f'{stage}.log').read_text()
+        assert 'PreciseBNHook: recomputed' in log
+        assert log.index('PreciseBNHook: recomputed') < log.index('Saving checkpoint at 2 iterations')
     results = json.loads((work / 'results.json').read_text())
     assert results['seed'] == 3
     assert set(results['results']) == {'teacher', 'coach', 'student_distilled', 'student_baseline'}
