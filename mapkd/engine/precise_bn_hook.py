@@ -6,7 +6,8 @@ averages lag far behind the features of the final weights: the model is right in
 wrong in eval mode (measured on the quickstart: a distilled student with divider IoU 0.39 with
 batch statistics had 0.00 with its running statistics; recomputed, 0.54). This hook re-estimates
 the statistics of the final weights as a plain average over ``num_batches`` training batches
-(forward only, no gradients; "precise BN", Wu & Johnson, *Rethinking "Batch" in BatchNorm*, 2021),
+(forward only, no gradients, BatchNorm layers in train mode and every other layer - dropout,
+drop-connect - in eval mode; "precise BN", Wu & Johnson, *Rethinking "Batch" in BatchNorm*, 2021),
 averages them over DDP ranks and runs before the checkpoint hook, so the saved checkpoint has them.
 Only the trained model is touched: a ``MapDistiller``'s frozen teacher/coach are not submodules.
 """
@@ -29,7 +30,7 @@ class PreciseBNHook(Hook):
     """Recompute BatchNorm statistics over ``num_batches`` training batches after the last iteration/epoch.
 
     Args:
-        num_batches: training batches to average over (forward passes in train mode, no gradients).
+        num_batches: training batches to average over (forward passes without gradients).
     """
 
     priority = 'ABOVE_NORMAL'  # before CheckpointHook (VERY_LOW) saves the final weights
@@ -59,7 +60,11 @@ class PreciseBNHook(Hook):
         for m in norms:
             m.reset_running_stats()
             m.momentum = None  # cumulative average over the forward passes below
-        model.train()
+        # BatchNorm layers use batch statistics; everything else (dropout, EfficientNet's drop-connect)
+        # stays in eval mode, so the statistics are those of the features the eval-mode model sees
+        model.eval()
+        for m in norms:
+            m.train()
         seen = 0
         with torch.no_grad():
             for data in runner.train_dataloader:

@@ -35,8 +35,8 @@ DEFAULT_IMAGE_SIZE = (450, 800)
 JPEG_QUALITY = 90
 GROUND_RESOLUTION = 0.08
 # Bumped whenever the generated files change for the same arguments (written to synthetic_city.json so
-# that tools can tell a stale city). 2: LiDAR points in firing order.
-GENERATOR_VERSION = 2
+# that tools can tell a stale city). 2: LiDAR points in firing order. 3: lane-divider segment types follow the paint.
+GENERATOR_VERSION = 3
 logger = logging.getLogger(__name__)
 
 

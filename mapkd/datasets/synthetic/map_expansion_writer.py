@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 from shapely.geometry import Polygon
 
-from .layout import LANE_WIDTH, CityLayout, Edge
+from .layout import LANE_WIDTH, SOLID_NEAR_JUNCTION, CityLayout, Edge
 from .tokens import TokenFactory
 from .geometry import offset_polyline, resample_polyline, slice_by_param, strip_polygon
 
@@ -48,6 +48,18 @@ class _MapBuilder:
         t = self.token('line')
         self.layers['line'].append({'token': t, 'node_tokens': self.nodes(coords)})
         return t
+
+
+def lane_divider_segment_types(line: np.ndarray) -> List[str]:
+    """nuScenes ``segment_type`` of the segment starting at each node of a lane divider, as painted:
+    solid within ``SOLID_NEAR_JUNCTION`` of either end, dashed in between (the last node gets 'NIL')."""
+    pts = np.asarray(line, dtype=np.float64)
+    s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
+    total = s[-1]
+    solid = min(SOLID_NEAR_JUNCTION, total / 2)
+    mid = (s[:-1] + s[1:]) / 2
+    kinds = ['SINGLE_SOLID_WHITE' if m < solid or m > total - solid else 'DOUBLE_DASHED_WHITE' for m in mid]
+    return kinds + ['NIL']
 
 
 def _arclines(centre: np.ndarray, step: float = 5.0) -> List[dict]:
@@ -111,8 +123,8 @@ def build_map_json(layout: CityLayout, tokens: TokenFactory, canvas_edge) -> dic
         line_token = mb.line(ld['line'])
         node_tokens = L['line'][-1]['node_tokens']
         L['lane_divider'].append({'token': mb.token('lane_divider'), 'line_token': line_token,
-                                  'lane_divider_segments': [{'node_token': nt, 'segment_type': 'DOUBLE_DASHED_WHITE'}
-                                                            for nt in node_tokens]})
+                                  'lane_divider_segments': [{'node_token': nt, 'segment_type': kind} for nt, kind
+                                                            in zip(node_tokens, lane_divider_segment_types(ld['line']))]})
     for sl in layout.stop_lines:   # one traffic light per approach, at the stop line's kerb side
         e = layout.edges[sl['edge']]
         direction = 1 if sl['node'] == e.b else -1
