@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import torch
 
+from mapkd.datasets import constants
 from mapkd.evaluation.grid import BevGrid
 from mapkd.evaluation.vectorize import vectorize
 
@@ -21,8 +22,8 @@ CAM_TILE = (400, 225)       # (w, h) of one camera tile
 FIGURE_W = 3 * CAM_TILE[0]  # 1200
 TITLE_H = 24
 LEGEND_H = 30
-IMAGENET_MEAN = np.array([0.485, 0.456, 0.406])
-IMAGENET_STD = np.array([0.229, 0.224, 0.225])
+IMAGENET_MEAN = np.asarray(constants.IMAGENET_MEAN)
+IMAGENET_STD = np.asarray(constants.IMAGENET_STD)
 
 
 def _np(value: Any) -> np.ndarray:
