@@ -29,3 +29,7 @@ default_hooks = dict(logger=dict(type='LoggerHook', interval=5),
 # checkpoint (mapkd/engine/precise_bn_hook.py): with EfficientNet's BN momentum 0.01 the running
 # averages of a 90-iteration schedule lag far behind the features (docs/benchmarks.md, quickstart).
 custom_hooks = [dict(type='DatasetEpochHook'), dict(type='PreciseBNHook', num_batches=25)]
+# Deterministic algorithms (torch.use_deterministic_algorithms): without them two CPU runs of the same
+# seed drift apart from the 3rd iteration (measured on the teacher) and, in a schedule this short, end
+# 17 mIoU apart. tools/quickstart.py turns this off on CUDA, where some kernels have no deterministic form.
+randomness = dict(seed=0, deterministic=True)

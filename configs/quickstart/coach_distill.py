@@ -18,4 +18,13 @@ model = dict(
     teachers=dict(teacher=dict(config=teacher_config, checkpoint=teacher_checkpoint)),
     distill_losses=[dict(tgpd, teacher='teacher', weight=0.8), dict(msrd, teacher='teacher', weight=0.8)],
     data_preprocessor=dict(type='MapDataPreprocessor'),
+    # Quickstart only (the official train_C.py starts the coach from scratch): the parts the coach
+    # shares with the teacher (camera branch, BEV reduction, SD-map fusion, decoder trunk and
+    # segmentation head) start from the trained teacher; the simulated-LiDAR branch and the
+    # instance/direction heads start from scratch. In 90 iterations a from-scratch coach (11.2 M
+    # parameters) stays below the smaller camera-only baseline (docs/benchmarks.md, quickstart).
+    student_init=dict(source='teacher',
+                      modules=['camera_bev', 'conv_bev', 'sd_fusion', 'bevencode.conv1', 'bevencode.bn1',
+                               'bevencode.layer1', 'bevencode.layer2', 'bevencode.layer3', 'bevencode.up1',
+                               'bevencode.up2']),
 )

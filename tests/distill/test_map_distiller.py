@@ -126,3 +126,43 @@ def test_distiller_checkpoint_round_trip_and_student_export(tmp_path):
     batch = distiller.data_preprocessor(toy_batch(), False)
     distiller.eval(), student.eval()
     assert torch.allclose(student(**batch, mode='tensor')['seg'], distiller(**batch, mode='tensor')['seg'])
+
+
+def test_student_init_copies_named_modules_from_the_frozen_model_after_init_weights():
+    torch.manual_seed(0)
+    cfg = distiller_cfg()
+    cfg['teachers']['coach']['model'] = dict(type='ToyMapModel')
+    cfg['student_init'] = dict(source='coach', modules=['cam', 'down'])
+    distiller = MODELS.build(cfg)
+    coach = distiller.frozen['coach']
+    assert not torch.equal(distiller.student.cam[0].weight, coach.cam[0].weight)   # not yet
+    distiller.init_weights()   # what the runner calls once before training
+    for name in ('cam', 'down'):
+        src, dst = coach.get_submodule(name).state_dict(), distiller.student.get_submodule(name).state_dict()
+        assert all(torch.equal(src[k], dst[k]) for k in src), name
+    assert not torch.equal(distiller.student.head.weight, coach.head.weight)     # not listed: untouched
+    # copies, not shared tensors: training the student leaves the frozen model alone
+    optim = OptimWrapper(torch.optim.Adam(distiller.parameters(), lr=1e-2))
+    distiller.train_step(toy_batch(), optim)
+    assert not torch.equal(distiller.student.cam[0].weight, coach.cam[0].weight)
+
+
+@pytest.mark.parametrize('spec, message', [
+    (dict(source='nobody', modules=['cam']), "student_init.source 'nobody' is not a frozen model"),
+    (dict(source='teacher', modules=['camera']), "student_init module 'camera' does not exist in the student"),
+    (dict(source='teacher'), 'needs exactly the keys "source" and "modules"'),
+])
+def test_student_init_errors_name_the_bad_value(spec, message):
+    cfg = distiller_cfg()
+    cfg['student_init'] = spec
+    with pytest.raises(KeyError, match=message):
+        MODELS.build(cfg)
+
+
+def test_student_init_is_strict_per_module():
+    cfg = distiller_cfg()
+    cfg['teachers']['teacher']['model'] = dict(type='ToyMapModel', use_lidar=True, channels=4)
+    cfg['student_init'] = dict(source='teacher', modules=['cam'])
+    distiller = MODELS.build(cfg)
+    with pytest.raises(RuntimeError, match="student.cam"):
+        distiller.init_weights()

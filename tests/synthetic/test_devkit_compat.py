@@ -138,3 +138,43 @@ def test_multisweep_lidar_and_paint_intensity(nusc, nusc_map):
     # curbs: sidewalks 0.15 m above the road
     assert abs(np.median(z[asphalt])) < 0.05
     assert abs(np.median(z[in_walk & (z < 0.5)]) - 0.15) < 0.05
+
+
+def _pitch_roll(rotation):
+    r = Quaternion(rotation).rotation_matrix
+    return np.arcsin(-r[2, 0]), np.arctan2(r[2, 1], r[2, 2])
+
+
+def test_body_pitch_and_roll_are_in_the_poses_and_in_the_lidar(nusc):
+    """The car body tilts (like a real car on its suspension): the ego poses carry pitch and roll,
+    and the LiDAR sees the flat ground tilted by exactly that amount in the sensor/ego frame."""
+    tilts = np.degrees([_pitch_roll(p['rotation']) for p in nusc.ego_pose])
+    assert 0.1 < np.abs(tilts[:, 0]).max() < 3.0 and 0.05 < np.abs(tilts[:, 1]).max() < 3.0, tilts
+    sample = max(nusc.sample, key=lambda s: np.hypot(*_pitch_roll(_ego_pose(nusc, s)['rotation'])))
+    sd = nusc.get('sample_data', sample['data']['LIDAR_TOP'])
+    cs = nusc.get('calibrated_sensor', sd['calibrated_sensor_token'])
+    pose = nusc.get('ego_pose', sd['ego_pose_token'])
+    pts = LidarPointCloud.from_file(nusc.get_sample_data_path(sd['token']))
+    pts.rotate(Quaternion(cs['rotation']).rotation_matrix)
+    pts.translate(np.array(cs['translation']))
+    xyz, intensity = pts.points[:3].T, pts.points[3]
+    pitch, roll = _pitch_roll(pose['rotation'])
+
+    def slopes(points):
+        """Plane z = a x + b y + c through the road-level asphalt returns (low intensity; raised car-park
+        asphalt, 0.15 m up, is dropped by refitting to the points within 5 cm of the plane)."""
+        keep = (np.hypot(points[:, 0], points[:, 1]) < 25) & (intensity < 12)
+        keep &= np.abs(points[:, 2] - np.median(points[keep, 2])) < 0.3
+        a = np.c_[points[:, :2], np.ones(len(points))]
+        for _ in range(3):
+            coef = np.linalg.lstsq(a[keep], points[keep, 2], rcond=None)[0]
+            keep &= np.abs(a @ coef - points[:, 2]) < 0.05
+        return coef[:2]
+
+    # in the ego (body) frame the ground is tilted by the body's pitch/roll ...
+    a, b = slopes(xyz)
+    assert abs(a - np.tan(pitch)) < 0.15 * abs(np.tan(pitch)) + 2e-4, (a, pitch)
+    assert abs(b + np.tan(roll)) < 0.15 * abs(np.tan(roll)) + 2e-4, (b, roll)
+    # ... and levelled by the pose's rotation
+    level = xyz @ Quaternion(pose['rotation']).rotation_matrix.T
+    assert np.abs(slopes(level)).max() < 3e-4

@@ -1,22 +1,23 @@
 """Camera images of the synthetic city: ground by ray casting, boxes by polygon projection.
 
-The ego frame sits on the flat ground (z = 0, no pitch/roll), so the ground hit point of every
-pixel ray is fixed in the ego frame: it is computed once per camera, for the road plane
-(z = 0) and the kerb plane (z = 0.15 m). Rendering a frame moves those points into the map
-frame with the ego pose and samples the textured ground raster (``cv2.remap``, bilinear).
-A pixel whose kerb-plane hit lands on a raised surface shows that surface; one whose road
-plane hit lands on a raised surface but kerb-plane hit does not sees the curb face. Boxes
-(buildings, parked cars) are drawn face by face, far to near, on top of the ground, with
-Lambert shading, distance haze, then vignetting and sensor noise.
+The ground is flat (z = 0); the car body may pitch and roll (``BodyMotion``), so every frame
+first places each camera in the *level* frame (the ego frame without pitch and roll) and casts
+its pixel rays at the road plane (z = 0) and the kerb plane (z = 0.15 m). Rendering moves those
+hit points into the map frame with the ego pose and samples the textured ground raster
+(``cv2.remap``, bilinear). A pixel whose kerb-plane hit lands on a raised surface shows that
+surface; one whose road plane hit lands on a raised surface but kerb-plane hit does not sees the
+curb face. Boxes (buildings, parked cars) are drawn face by face, far to near, on top of the
+ground, with Lambert shading, distance haze, then vignetting and sensor noise.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import List, Sequence
 
 import cv2
 import numpy as np
 
+from .geometry import tilt_matrix
 from .ground import GroundRaster, MATERIAL_BGR
 from .layout import CURB_HEIGHT, Box, MAT_CURB, MAT_LOT
 from .rig import Camera
@@ -33,22 +34,43 @@ FACES = [(0, 1, 2, 3), (4, 7, 6, 5), (0, 4, 5, 1), (1, 5, 6, 2), (2, 6, 7, 3), (
 
 
 @dataclass
+class PixelRays:
+    """Per-camera constants: the viewing direction of every pixel in the camera frame and the vignette."""
+    d_cam: np.ndarray     # (H, W, 3) float64
+    vignette: np.ndarray  # (H, W, 1) float64
+
+
+@dataclass
 class CameraRays:
-    """Per-camera constants: ground hits in the ego frame and the static shading terms."""
+    """Ground hits of one camera placed in the level frame, and the shading terms that depend on them."""
     cam: Camera
-    hit0: np.ndarray      # (2, H, W) ego xy of the z = 0 hit
-    hit1: np.ndarray      # (2, H, W) ego xy of the z = kerb hit
+    hit0: np.ndarray      # (2, H, W) level-frame xy of the z = 0 hit
+    hit1: np.ndarray      # (2, H, W) level-frame xy of the z = kerb hit
     gain: np.ndarray      # (H, W, 3) float32: (1 - haze) * vignette (0 for sky)
     offset: np.ndarray    # (H, W, 3) float32: haze colour (or sky) * vignette
     vignette: np.ndarray  # (H, W, 3) float32
 
 
-def prepare_camera(cam: Camera) -> CameraRays:
+def pixel_rays(cam: Camera) -> PixelRays:
     h, w = cam.size
     v, u = np.mgrid[0:h, 0:w].astype(np.float64)
     pix = np.stack([u, v, np.ones_like(u)], axis=-1)
     d_cam = pix @ np.linalg.inv(cam.intrinsic).T
-    d_ego = d_cam @ cam.rotation.T
+    cx, cy = cam.intrinsic[0, 2], cam.intrinsic[1, 2]
+    r2 = ((u - cx) / w) ** 2 + ((v - cy) / h) ** 2
+    return PixelRays(d_cam, (1.0 - 0.35 * r2)[..., None])
+
+
+def tilted_camera(cam: Camera, pitch: float, roll: float) -> Camera:
+    """The camera's pose in the level frame when the body is pitched and rolled."""
+    tilt = tilt_matrix(pitch, roll)
+    return replace(cam, translation=tilt @ cam.translation, rotation=tilt @ cam.rotation)
+
+
+def prepare_camera(cam: Camera, pixels: PixelRays = None) -> CameraRays:
+    """Ground hits and shading of ``cam`` (its pose given in the level frame)."""
+    pixels = pixel_rays(cam) if pixels is None else pixels
+    d_ego = pixels.d_cam @ cam.rotation.T
     o = cam.translation
     dz = d_ego[..., 2]
     with np.errstate(divide='ignore', invalid='ignore'):
@@ -64,9 +86,7 @@ def prepare_camera(cam: Camera) -> CameraRays:
     hit1 = np.stack([o[0] + t1 * d_ego[..., 0], o[1] + t1 * d_ego[..., 1]])
     elev = np.clip(dz / norm, -0.2, 1.0)[..., None]
     sky = (np.array([235, 215, 190]) * (1 - elev) + np.array([200, 140, 90]) * elev)
-    cx, cy = cam.intrinsic[0, 2], cam.intrinsic[1, 2]
-    r2 = ((u - cx) / w) ** 2 + ((v - cy) / h) ** 2
-    vignette = (1.0 - 0.35 * r2)[..., None]
+    vignette = pixels.vignette
     haze = np.where(finite, 1.0 - np.exp(-np.where(finite, dist, 0.0) / HAZE_DISTANCE), 1.0)[..., None]
     gain = (1.0 - haze) * vignette
     offset = np.where(finite[..., None], HAZE_BGR * haze, sky) * vignette
@@ -107,7 +127,9 @@ class CameraRenderer:
 
     def __init__(self, cameras: Sequence[Camera], ground: GroundRaster, boxes: List[Box], sun_azimuth: float,
                  noise_seed: int = 0):
-        self.rays = [prepare_camera(c) for c in cameras]
+        self.cameras = list(cameras)
+        self.pixels = [pixel_rays(c) for c in cameras]
+        self.level_rays = [prepare_camera(c, p) for c, p in zip(cameras, self.pixels)]
         self.ground = ground
         self.box_array = np.array([[b.cx, b.cy, b.z0, b.z1, b.length, b.width, b.yaw] for b in boxes]).reshape(-1, 7)
         self.box_color = np.array([b.color for b in boxes], dtype=np.float32).reshape(-1, 3)
@@ -121,8 +143,13 @@ class CameraRenderer:
         self.noise = (np.random.default_rng([noise_seed, 7]).standard_normal((h + 64, w + 64, 3)) * NOISE_STD
                       ).astype(np.float32)
 
-    def render(self, x: float, y: float, yaw: float, rng: np.random.Generator, exposure: float = 1.0) -> List[np.ndarray]:
-        """BGR uint8 images of all cameras at ego pose (x, y, yaw)."""
+    def render(self, x: float, y: float, yaw: float, rng: np.random.Generator, exposure: float = 1.0,
+               pitch: float = 0.0, roll: float = 0.0) -> List[np.ndarray]:
+        """BGR uint8 images of all cameras at ego pose (x, y, yaw) with the body pitched and rolled (radians)."""
+        if pitch == 0.0 and roll == 0.0:
+            rays = self.level_rays
+        else:
+            rays = [prepare_camera(tilted_camera(c, pitch, roll), p) for c, p in zip(self.cameras, self.pixels)]
         c, s = np.cos(yaw), np.sin(yaw)
         near = np.hypot(self.box_array[:, 0] - x, self.box_array[:, 1] - y) < BOX_RADIUS
         idx = np.nonzero(near)[0]
@@ -132,7 +159,7 @@ class CameraRenderer:
         local[:, 6] -= yaw
         corners = box_corners(local)
         sun_ego = np.array([c * self.sun[0] + s * self.sun[1], -s * self.sun[0] + c * self.sun[1], self.sun[2]])
-        return [self._render_one(r, x, y, c, s, idx, local, corners, sun_ego, rng, exposure) for r in self.rays]
+        return [self._render_one(r, x, y, c, s, idx, local, corners, sun_ego, rng, exposure) for r in rays]
 
     def _sample(self, hit: np.ndarray, x: float, y: float, c: float, s: float) -> np.ndarray:
         mx = c * hit[0] - s * hit[1] + x

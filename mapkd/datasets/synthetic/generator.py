@@ -36,7 +36,8 @@ JPEG_QUALITY = 90
 GROUND_RESOLUTION = 0.08
 # Bumped whenever the generated files change for the same arguments (written to synthetic_city.json so
 # that tools can tell a stale city). 2: LiDAR points in firing order. 3: lane-divider segment types follow the paint.
-GENERATOR_VERSION = 3
+# 4: the car body pitches and rolls (trajectory.BodyMotion), in the ego poses and in every sensor.
+GENERATOR_VERSION = 4
 logger = logging.getLogger(__name__)
 
 
@@ -126,16 +127,19 @@ def _render_scene(scene_index: int) -> Dict[int, Dict[int, int]]:
     plan = world.plans[scene_index]
     times = np.array([f.time for f in plan.frames])
     xs, ys, yaws = plan.drive.pose(times)
+    pitches, rolls = plan.body.tilt(times)
     counts: Dict[int, Dict[int, int]] = {}
     for n, f in enumerate(plan.frames):
         rng = np.random.default_rng([world.seed, 100, scene_index, f.index + 1000])
-        pts, obj = world.lidar_renderer.sweep(float(xs[n]), float(ys[n]), float(yaws[n]), rng)
+        pose = dict(x=float(xs[n]), y=float(ys[n]), yaw=float(yaws[n]))
+        tilt = dict(pitch=float(pitches[n]), roll=float(rolls[n]))
+        pts, obj = world.lidar_renderer.sweep(**pose, rng=rng, **tilt)
         _write_bytes(world.out / data_filename(plan, LIDAR_CHANNEL, f.timestamp, f.is_key), pts.tobytes())
         if not f.is_key:
             continue
         ids, num = np.unique(obj[obj >= 0], return_counts=True)
         counts[f.sample] = {int(i): int(c) for i, c in zip(ids, num)}
-        images = world.camera_renderer.render(float(xs[n]), float(ys[n]), float(yaws[n]), rng, plan.exposure)
+        images = world.camera_renderer.render(**pose, rng=rng, exposure=plan.exposure, **tilt)
         for cam, img in zip(world.cameras, images):
             ok, buf = cv2.imencode('.jpg', img, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY,
                                                  cv2.IMWRITE_JPEG_OPTIMIZE, 0, cv2.IMWRITE_JPEG_PROGRESSIVE, 0])

@@ -72,3 +72,20 @@ def cubic_bezier(p0: np.ndarray, t0: np.ndarray, p3: np.ndarray, t3: np.ndarray,
 def yaw_to_quaternion(yaw: float) -> list:
     """nuScenes (w, x, y, z) quaternion of a rotation about +z."""
     return [float(np.cos(yaw / 2.0)), 0.0, 0.0, float(np.sin(yaw / 2.0))]
+
+
+def tilt_matrix(pitch: float, roll: float) -> np.ndarray:
+    """Body -> level-frame rotation Ry(pitch) @ Rx(roll) (the pitch/roll part of a ZYX yaw-pitch-roll)."""
+    cp, sp, cr, sr = np.cos(pitch), np.sin(pitch), np.cos(roll), np.sin(roll)
+    ry = np.array([[cp, 0.0, sp], [0.0, 1.0, 0.0], [-sp, 0.0, cp]])
+    rx = np.array([[1.0, 0.0, 0.0], [0.0, cr, -sr], [0.0, sr, cr]])
+    return ry @ rx
+
+
+def ypr_to_quaternion(yaw: float, pitch: float, roll: float) -> list:
+    """nuScenes (w, x, y, z) quaternion of Rz(yaw) @ Ry(pitch) @ Rx(roll) (pyquaternion's ``yaw_pitch_roll``)."""
+    cy, sy = np.cos(yaw / 2.0), np.sin(yaw / 2.0)
+    cp, sp = np.cos(pitch / 2.0), np.sin(pitch / 2.0)
+    cr, sr = np.cos(roll / 2.0), np.sin(roll / 2.0)
+    return [float(cy * cp * cr + sy * sp * sr), float(cy * cp * sr - sy * sp * cr),
+            float(cy * sp * cr + sy * cp * sr), float(sy * cp * cr - cy * sp * sr)]

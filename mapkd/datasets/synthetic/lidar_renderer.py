@@ -1,9 +1,11 @@
 """A 32-beam spinning LiDAR ray-cast against the synthetic city.
 
 Beams follow a Velodyne HDL-32E layout (32 elevations from -30.67 to +10.67 degrees).
-Ground hits are fixed in the ego frame (flat ground) for the road plane and the kerb plane;
-each sweep looks up the ground material under both hits (raised surface, curb face or road)
-and intersects the rays with nearby boxes (slab test, vectorised over rays x boxes).
+Each sweep places the rays in the level frame (the ego frame without the body's pitch and roll),
+intersects them with the flat ground's road plane and kerb plane, looks up the ground material
+under both hits (raised surface, curb face or road) and intersects the rays with nearby boxes
+(slab test, vectorised over rays x boxes). Distances along the rays do not depend on the frame,
+so points come out exact in the sensor frame whatever the tilt.
 Points are written in the sensor frame as (x, y, z, intensity, ring), float32, like nuScenes, and in
 firing order (azimuth-major: all beams of one azimuth, then the next azimuth), as a real spinning
 LiDAR writes them. The order matters: loaders that trim a merged multi-sweep cloud to a fixed size
@@ -16,6 +18,7 @@ from typing import List, Tuple
 
 import numpy as np
 
+from .geometry import tilt_matrix
 from .ground import GroundRaster, MATERIAL_INTENSITY, is_raised
 from .layout import CURB_HEIGHT, Box, MAT_CURB, MAT_LOT
 from .rig import LIDAR_BEAMS, LIDAR_ELEVATION_DEG, LIDAR_TRANSLATION, lidar_rotation_matrix
@@ -40,17 +43,20 @@ class LidarRenderer:
         self.rot = lidar_rotation_matrix()
         self.origin = np.array(LIDAR_TRANSLATION)
         self.dir_ego = self.dir_sensor @ self.rot.T
-        dz = self.dir_ego[:, 2]
-        with np.errstate(divide='ignore'):
-            self.t0 = np.where(dz < -1e-9, -self.origin[2] / dz, np.inf)
-            self.t1 = np.where(dz < -1e-9, (CURB_HEIGHT - self.origin[2]) / dz, np.inf)
-        fin0, fin1 = np.where(np.isfinite(self.t0), self.t0, 0.0), np.where(np.isfinite(self.t1), self.t1, 0.0)
-        self.hit0 = self.origin[:2] + fin0[:, None] * self.dir_ego[:, :2]
-        self.hit1 = self.origin[:2] + fin1[:, None] * self.dir_ego[:, :2]
         self.ground = ground
         self.box_array = np.array([[b.cx, b.cy, b.z0, b.z1, b.length, b.width, b.yaw] for b in boxes]).reshape(-1, 7)
         self.box_intensity = np.array([b.intensity for b in boxes], dtype=np.float32)
         self.box_object = np.array([b.object_id for b in boxes], dtype=np.int64)
+
+    @staticmethod
+    def _ground_hits(dirs: np.ndarray, origin: np.ndarray):
+        """Ray parameters and level-frame xy of the road-plane and kerb-plane hits (t = inf: no hit)."""
+        dz = dirs[:, 2]
+        with np.errstate(divide='ignore'):
+            t0 = np.where(dz < -1e-9, -origin[2] / dz, np.inf)
+            t1 = np.where(dz < -1e-9, (CURB_HEIGHT - origin[2]) / dz, np.inf)
+        fin0, fin1 = np.where(np.isfinite(t0), t0, 0.0), np.where(np.isfinite(t1), t1, 0.0)
+        return t0, t1, origin[:2] + fin0[:, None] * dirs[:, :2], origin[:2] + fin1[:, None] * dirs[:, :2]
 
     def _material(self, hit: np.ndarray, x: float, y: float, c: float, s: float) -> np.ndarray:
         g = self.ground
@@ -62,12 +68,14 @@ class LidarRenderer:
         mat[inside] = g.material[row[inside], col[inside]]
         return mat
 
-    def _box_hits(self, x: float, y: float, yaw: float) -> Tuple[np.ndarray, np.ndarray]:
+    def _box_hits(self, x: float, y: float, yaw: float, dirs: np.ndarray, origin: np.ndarray,
+                  tilt: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Nearest box hit distance per ray (inf if none) and the hit box index (-1).
 
-        Each box is only tested against the azimuth columns its corners span.
+        ``dirs``/``origin``: the rays in the level frame; ``tilt``: body -> level rotation.
+        Each box is only tested against the azimuth columns its corners span (with a margin for the tilt).
         """
-        n = len(self.dir_ego)
+        n = len(dirs)
         best_t = np.full(n, np.inf)
         best_i = np.full(n, -1, dtype=np.int64)
         near = np.nonzero(np.hypot(self.box_array[:, 0] - x, self.box_array[:, 1] - y) < MAX_RANGE + 30)[0]
@@ -83,27 +91,29 @@ class LidarRenderer:
         sx, sy = np.array([1, -1, -1, 1]) * hl, np.array([1, 1, -1, -1]) * hw
         cb, sb = np.cos(byaw)[:, None], np.sin(byaw)[:, None]
         cx, cy = ex[:, None] + cb * sx - sb * sy, ey[:, None] + sb * sx + cb * sy
-        pts = np.stack([cx - self.origin[0], cy - self.origin[1], np.zeros_like(cx)], -1) @ self.rot   # ego -> sensor
+        level = np.stack([cx - origin[0], cy - origin[1], np.zeros_like(cx)], -1)
+        pts = level @ tilt @ self.rot                                         # level -> body -> sensor
         centre_az = np.arctan2(pts[..., 1].mean(1), pts[..., 0].mean(1))
         rel = np.angle(np.exp(1j * (np.arctan2(pts[..., 1], pts[..., 0]) - centre_az[:, None])))
         step = 2 * np.pi / self.azimuth_steps
-        lo = np.floor((centre_az + rel.min(1)) / step).astype(np.int64) - 1
-        hi = np.ceil((centre_az + rel.max(1)) / step).astype(np.int64) + 1
+        margin = 1 if np.array_equal(tilt, np.eye(3)) else 4
+        lo = np.floor((centre_az + rel.min(1)) / step).astype(np.int64) - margin
+        hi = np.ceil((centre_az + rel.max(1)) / step).astype(np.int64) + margin
         beams = np.arange(len(self.ring) // self.azimuth_steps)[:, None] * self.azimuth_steps
         for j in range(len(near)):
             if hi[j] - lo[j] > self.azimuth_steps // 2:   # the sensor is inside / very close: all rays
                 rays = np.arange(n)
             else:
                 rays = (beams + (np.arange(lo[j], hi[j] + 1) % self.azimuth_steps)[None]).ravel()
-            d = self.dir_ego[rays]
-            ox, oy = self.origin[0] - ex[j], self.origin[1] - ey[j]
+            d = dirs[rays]
+            ox, oy = origin[0] - ex[j], origin[1] - ey[j]
             cj, sj = cb[j, 0], sb[j, 0]
             lo_x, lo_y = cj * ox + sj * oy, -sj * ox + cj * oy
             ld_x, ld_y = cj * d[:, 0] + sj * d[:, 1], -sj * d[:, 0] + cj * d[:, 1]
             zc, hz = (bx[j, 2] + bx[j, 3]) / 2, (bx[j, 3] - bx[j, 2]) / 2
             t_near = np.zeros(len(rays))
             t_far = np.full(len(rays), np.inf)
-            for o_, d_, half in ((lo_x, ld_x, hl[j, 0]), (lo_y, ld_y, hw[j, 0]), (self.origin[2] - zc, d[:, 2], hz)):
+            for o_, d_, half in ((lo_x, ld_x, hl[j, 0]), (lo_y, ld_y, hw[j, 0]), (origin[2] - zc, d[:, 2], hz)):
                 with np.errstate(divide='ignore', invalid='ignore'):
                     ta, tb = (-half - o_) / d_, (half - o_) / d_
                 lo_t = np.nan_to_num(np.minimum(ta, tb), nan=-np.inf)
@@ -115,15 +125,22 @@ class LidarRenderer:
             best_i[rays[hit]] = near[j]
         return best_t, best_i
 
-    def sweep(self, x: float, y: float, yaw: float, rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray]:
-        """Points (P, 5) float32 in the sensor frame and the parked-car id hit by each point (-1)."""
+    def sweep(self, x: float, y: float, yaw: float, rng: np.random.Generator, pitch: float = 0.0,
+              roll: float = 0.0) -> Tuple[np.ndarray, np.ndarray]:
+        """Points (P, 5) float32 in the sensor frame and the parked-car id hit by each point (-1).
+
+        (x, y, yaw): ego pose on the map; ``pitch``/``roll``: the body's tilt in radians.
+        """
         c, s = np.cos(yaw), np.sin(yaw)
-        mat0 = self._material(self.hit0, x, y, c, s)
-        mat1 = self._material(self.hit1, x, y, c, s)
+        tilt = tilt_matrix(pitch, roll)
+        dirs, origin = self.dir_ego @ tilt.T, tilt @ self.origin
+        t0, t1, hit0, hit1 = self._ground_hits(dirs, origin)
+        mat0 = self._material(hit0, x, y, c, s)
+        mat1 = self._material(hit1, x, y, c, s)
         up1, up0 = is_raised(mat1), is_raised(mat0)
-        t_ground = np.where(up1, self.t1, np.where(up0, 0.5 * (self.t0 + self.t1), self.t0))
+        t_ground = np.where(up1, t1, np.where(up0, 0.5 * (t0 + t1), t0))
         mat = np.where(up1, mat1, np.where(up0, MAT_CURB, mat0))
-        t_box, box_i = self._box_hits(x, y, yaw)
+        t_box, box_i = self._box_hits(x, y, yaw, dirs, origin, tilt)
         use_box = t_box < t_ground
         t = np.where(use_box, t_box, t_ground)
         intensity = np.where(use_box, self.box_intensity[np.maximum(box_i, 0)], MATERIAL_INTENSITY[mat])

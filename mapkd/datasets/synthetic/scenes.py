@@ -8,7 +8,7 @@ import numpy as np
 from nuscenes.utils.splits import create_splits_scenes
 
 from .layout import CityLayout
-from .trajectory import Drive, plan_drive
+from .trajectory import BodyMotion, Drive, plan_body_motion, plan_drive
 
 KEYFRAME_HZ = 2
 LIDAR_HZ = 10                         # nuScenes spins at 20 Hz; 10 Hz halves the LiDAR work
@@ -36,6 +36,7 @@ class ScenePlan:
     frames: List[LidarFrame]
     samples: int
     exposure: float
+    body: BodyMotion
 
     def keyframe_time(self, sample: int) -> float:
         return sample / KEYFRAME_HZ
@@ -76,7 +77,9 @@ def plan_scenes(layout: CityLayout, seed: int, scenes: int, samples: int, val_sc
             frames.append(LidarFrame(k, start + k * (1_000_000 // LIDAR_HZ), k / LIDAR_HZ,
                                      k % SWEEPS_PER_KEYFRAME == 0 and k >= 0, sample))
         logfile = f'synthetic-s{seed}-{i:04d}'
-        plans.append(ScenePlan(i, name, split, logfile, drive, frames, samples, float(rng.uniform(0.85, 1.12))))
+        exposure = float(rng.uniform(0.85, 1.12))
+        body = plan_body_motion(np.random.default_rng([seed, 12, i]))
+        plans.append(ScenePlan(i, name, split, logfile, drive, frames, samples, exposure, body))
     return plans
 
 

@@ -5,7 +5,7 @@ from typing import Dict, List
 
 import numpy as np
 
-from .geometry import yaw_to_quaternion
+from .geometry import yaw_to_quaternion, ypr_to_quaternion
 from .layout import CityLayout
 from .rig import CAMERA_CHANNELS, LIDAR_CHANNEL, LIDAR_ROTATION, LIDAR_TRANSLATION, Camera
 from .scenes import LEAD_SWEEPS, SWEEPS_PER_KEYFRAME, ScenePlan, data_filename
@@ -79,8 +79,8 @@ def build_tables(tok: TokenFactory, layout: CityLayout, plans: List[ScenePlan], 
     return t
 
 
-def _ego_pose(t, token: str, timestamp: int, x: float, y: float, yaw: float) -> None:
-    t['ego_pose'].append({'token': token, 'timestamp': timestamp, 'rotation': yaw_to_quaternion(yaw),
+def _ego_pose(t, token: str, timestamp: int, x: float, y: float, yaw: float, pitch: float, roll: float) -> None:
+    t['ego_pose'].append({'token': token, 'timestamp': timestamp, 'rotation': ypr_to_quaternion(yaw, pitch, roll),
                           'translation': [float(x), float(y), 0.0]})
 
 
@@ -99,10 +99,11 @@ def _scene_tables(t, tok: TokenFactory, layout: CityLayout, plan: ScenePlan, log
     # LiDAR chain (keyframes and sweeps)
     times = np.array([f.time for f in plan.frames])
     xs, ys, yaws = plan.drive.pose(times)
+    pitches, rolls = plan.body.tilt(times)
     lidar_tokens = [tok.make('sample_data', sc, 'LIDAR_TOP', f.index) for f in plan.frames]
     for n, f in enumerate(plan.frames):
         ego = tok.make('ego_pose', sc, 'LIDAR_TOP', f.index)
-        _ego_pose(t, ego, f.timestamp, xs[n], ys[n], yaws[n])
+        _ego_pose(t, ego, f.timestamp, xs[n], ys[n], yaws[n], pitches[n], rolls[n])
         t['sample_data'].append({
             'token': lidar_tokens[n], 'sample_token': sample_tokens[f.sample], 'ego_pose_token': ego,
             'calibrated_sensor_token': calib['LIDAR_TOP'], 'timestamp': f.timestamp, 'fileformat': 'pcd',
@@ -116,7 +117,7 @@ def _scene_tables(t, tok: TokenFactory, layout: CityLayout, plan: ScenePlan, log
         for n, f in enumerate(key_frames):
             k = LEAD_SWEEPS + f.index
             ego = tok.make('ego_pose', sc, cam.channel, f.index)
-            _ego_pose(t, ego, f.timestamp, xs[k], ys[k], yaws[k])
+            _ego_pose(t, ego, f.timestamp, xs[k], ys[k], yaws[k], pitches[k], rolls[k])
             t['sample_data'].append({
                 'token': tokens[n], 'sample_token': sample_tokens[f.sample], 'ego_pose_token': ego,
                 'calibrated_sensor_token': calib[cam.channel], 'timestamp': f.timestamp, 'fileformat': 'jpg',

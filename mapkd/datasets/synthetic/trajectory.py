@@ -1,4 +1,4 @@
-"""Ego drives through the synthetic city: lane-following random routes and timed poses."""
+"""Ego drives through the synthetic city: lane-following random routes, timed poses and body motion."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,6 +33,42 @@ class Drive:
         xa, ya = np.interp(d + 1.0, self.s, self.path[:, 0]), np.interp(d + 1.0, self.s, self.path[:, 1])
         xb, yb = np.interp(d - 1.0, self.s, self.path[:, 0]), np.interp(d - 1.0, self.s, self.path[:, 1])
         return x, y, np.arctan2(ya - yb, xa - xb)
+
+
+@dataclass
+class BodyMotion:
+    """Pitch and roll of the car body over time (radians): a constant offset (load, road camber) plus a
+    slow and a fast oscillation (grade changes, braking and acceleration, suspension).
+
+    The ground of the city is flat; the body, and with it every sensor, tilts. A LiDAR measures
+    where points are whatever the tilt, while a camera's ground geometry changes with it: at 1.5 m
+    height a pitch of 0.75 degrees moves the ground seen 25 m ahead by about 5 m.
+    """
+    offset: np.ndarray       # (2,) pitch, roll
+    amplitude: np.ndarray    # (2, 2) [pitch/roll, slow/fast]
+    period: np.ndarray       # (2, 2) seconds
+    phase: np.ndarray        # (2, 2)
+
+    def tilt(self, t: np.ndarray):
+        """(pitch, roll) arrays at times ``t`` seconds."""
+        t = np.asarray(t, dtype=np.float64)[..., None]
+        waves = self.amplitude[:, None] * np.sin(2 * np.pi * t[None] / self.period[:, None] + self.phase[:, None])
+        pitch, roll = self.offset[:, None] + waves.sum(-1)
+        return pitch, roll
+
+
+# standard deviation of the offset, amplitudes of the slow and fast oscillations (degrees), pitch and roll
+BODY_OFFSET_STD_DEG = (0.4, 0.3)
+BODY_AMPLITUDE_DEG = ((0.8, 0.4), (0.4, 0.25))
+BODY_PERIOD_S = ((8.0, 20.0), (1.5, 3.5))   # (min, max) of the slow and of the fast period
+
+
+def plan_body_motion(rng: np.random.Generator) -> BodyMotion:
+    """Random body motion of one drive (pitch std ~0.75 degrees, roll ~0.45 degrees over a scene)."""
+    offset = np.radians(rng.normal(0.0, BODY_OFFSET_STD_DEG))
+    amplitude = np.radians(np.array(BODY_AMPLITUDE_DEG)) * rng.uniform(0.7, 1.3, size=(2, 2))
+    period = np.stack([rng.uniform(*BODY_PERIOD_S[0], size=2), rng.uniform(*BODY_PERIOD_S[1], size=2)], axis=1)
+    return BodyMotion(offset, amplitude, period, rng.uniform(0.0, 2 * np.pi, size=(2, 2)))
 
 
 def _lane_path(layout: CityLayout, edge_index: int, forward: bool, lane: int) -> np.ndarray:

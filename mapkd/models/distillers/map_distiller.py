@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from mapkd.registry import MODELS
 
-from .frozen_model import build_frozen_model
+from .frozen_model import build_frozen_model, load_strict
 
 
 class FrozenModels:
@@ -54,7 +54,9 @@ class MapDistiller(BaseModel):
                      teachers=dict(teacher=dict(config='configs/mapkd/teacher_....py',
                                                 checkpoint='work_dirs/.../epoch_10.pth'),
                                    coach=dict(model=dict(type='MapKDCoach', ...), checkpoint=...)),
-                     distill_losses=[dict(type='TGPDLoss', teacher='teacher', weight=0.5), ...])
+                     distill_losses=[dict(type='TGPDLoss', teacher='teacher', weight=0.5), ...],
+                     # optional: start named student parts from a frozen model's weights
+                     student_init=dict(source='teacher', modules=['camera_bev', 'sd_fusion']))
 
     * ``loss`` mode: the student's task losses (``loss_seg`` ...) plus one entry per
       distillation loss (``loss_tgpd_teacher``, ``loss_msrd_coach``, ...). Frozen models run
@@ -67,7 +69,7 @@ class MapDistiller(BaseModel):
 
     def __init__(self, student: dict, teachers: Mapping[str, Mapping],
                  distill_losses: Sequence[dict], data_preprocessor: dict | None = None,
-                 init_cfg: dict | None = None) -> None:
+                 init_cfg: dict | None = None, student_init: Mapping | None = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='MapDataPreprocessor')
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -98,6 +100,48 @@ class MapDistiller(BaseModel):
             print_log(f'MapDistiller: frozen model(s) {unused} are used by no distillation loss and are '
                       'not built', logger='current', level=30)
         self.frozen = FrozenModels({name: build_frozen_model(name, teachers[name]) for name in used})
+        self.student_init = self._check_student_init(student_init, teachers)
+
+    # ------------------------------------------------------------------ student initialisation
+    def _check_student_init(self, spec: Mapping | None, teachers: Mapping) -> dict | None:
+        """Validate ``student_init`` now (at build time) so that a typo fails before training."""
+        if spec is None:
+            return None
+        unknown = sorted(set(spec) - {'source', 'modules'})
+        if unknown or 'source' not in spec or 'modules' not in spec:
+            raise KeyError(f'MapDistiller: student_init needs exactly the keys "source" and "modules", '
+                           f'got {sorted(spec)}')
+        source, modules = spec['source'], list(spec['modules'])
+        if source not in self.frozen:
+            raise KeyError(f'MapDistiller: student_init.source {source!r} is not a frozen model in use '
+                           f'(in use: {sorted(self.frozen)}; configured: {sorted(teachers)})')
+        if not modules:
+            raise ValueError('MapDistiller: student_init.modules is empty')
+        for name in modules:
+            for owner, model in (('student', self.student), (source, self.frozen[source])):
+                try:
+                    model.get_submodule(name)
+                except AttributeError as exc:
+                    raise KeyError(f'MapDistiller: student_init module {name!r} does not exist in the '
+                                   f'{owner} ({type(model).__name__})') from exc
+        return dict(source=source, modules=modules)
+
+    def init_weights(self) -> None:
+        """Initialise the student as configured, then copy ``student_init`` modules from their source.
+
+        Each listed module is copied whole and strictly (same keys, same shapes), or the error
+        names the module and the keys that differ. The runner calls this once before training;
+        resuming loads the checkpoint afterwards, so a resumed run keeps its trained weights.
+        """
+        super().init_weights()
+        if self.student_init is None:
+            return
+        source = self.student_init['source']
+        for name in self.student_init['modules']:
+            src = self.frozen[source].get_submodule(name).state_dict()
+            load_strict(self.student.get_submodule(name), src, f'frozen model {source!r}', f'student.{name}')
+        print_log(f'MapDistiller: student modules {self.student_init["modules"]} initialised from the frozen '
+                  f'{source!r} model', logger='current')
 
     # ------------------------------------------------------------------ frozen models
     def _apply(self, fn, recurse: bool = True):
