@@ -76,7 +76,7 @@ def test_msrd_matches_the_official_formula_and_is_nan_safe():
     assert torch.isfinite(student.grad).all()
 
 
-def test_tgpd_zero_on_identical_features_and_projections_train_from_student_side():
+def test_tgpd_zero_on_identical_features_and_projections_are_frozen():
     torch.manual_seed(0)
     loss = MODELS.build(dict(type='TGPDLoss', teacher='teacher', in_channels=16, patch_size=2))
     feature = torch.randn(2, 16, 4, 8)
@@ -85,7 +85,7 @@ def test_tgpd_zero_on_identical_features_and_projections_train_from_student_side
     student = torch.randn(2, 16, 4, 8, requires_grad=True)
     out = loss({'bev_small': student}, {'bev_small': feature}, {})
     out['loss_tgpd_teacher'].backward()
-    assert loss.patch_proj.weight.grad is not None and loss.patch_proj.weight.grad.abs().sum() > 0
+    assert loss.patch_proj.weight.grad is None and loss.token_proj.weight.grad is None   # random, frozen
     assert student.grad.abs().sum() > 0
     assert loss.embed(feature).shape == (2, 1 + 2 * 4, 512)  # token + 8 patches
     with pytest.raises(ValueError, match='not divisible by patch_size 3'):
@@ -93,6 +93,37 @@ def test_tgpd_zero_on_identical_features_and_projections_train_from_student_side
     # official default geometry: 25 x 50 with 5 x 5 patches -> 50 patches + token
     default = MODELS.build(dict(type='TGPDLoss', teacher='teacher'))
     assert default.embed(torch.randn(1, 192, 25, 50)).shape == (1, 51, 512)
+
+
+def test_tgpd_trained_projections_collapse_and_frozen_ones_do_not():
+    """Trained projections drive the attention KL to ~0 without the student's features changing at
+    all (the loss then distils nothing); frozen ones leave that to the student's features."""
+    torch.manual_seed(0)
+    student = torch.randn(4, 16, 4, 8)                                     # unrelated patches
+    target = torch.randn(4, 16, 1, 1) + 0.3 * torch.randn(4, 16, 4, 8)     # patches alike: structured map
+
+    def kl_after_training(trainable_projections, train_student):
+        torch.manual_seed(1)
+        loss = MODELS.build(dict(type='TGPDLoss', teacher='teacher', in_channels=16, patch_size=2, embed_dim=32,
+                                 trainable_projections=trainable_projections, feat_weight=0.0))
+        feature = student.clone().requires_grad_(train_student)
+        params = [p for p in loss.parameters() if p.requires_grad] + ([feature] if train_student else [])
+        optim = torch.optim.Adam(params, lr=0.05)
+        start = loss.compute({'bev_small': feature}, {'bev_small': target}, {})['attn'].item()
+        for _ in range(150):
+            optim.zero_grad()
+            loss.compute({'bev_small': feature}, {'bev_small': target}, {})['attn'].backward()
+            optim.step()
+        with torch.no_grad():
+            end = loss.compute({'bev_small': feature}, {'bev_small': target}, {})['attn'].item()
+        return start, end
+
+    start, end = kl_after_training(True, train_student=False)
+    assert start > 1.0 and end < 1e-3 * start          # "matched" with the student's features untouched
+    assert not any(p.requires_grad for p in MODELS.build(
+        dict(type='TGPDLoss', teacher='teacher', in_channels=16, patch_size=2)).parameters())
+    start_s, end_s = kl_after_training(False, train_student=True)
+    assert start_s == start and end_s < 0.2 * start_s  # only the student's features can lower it
 
 
 def test_region_helpers():
