@@ -23,13 +23,21 @@ sys.path.insert(0, ROOT)
 
 from mapkd.cli import CLIError, run_cli  # noqa: E402
 
+# trained first, not evaluated as a map model: the official stage 1a (masked GT-map completion)
+PRETRAIN_STAGES = (
+    # name, config, needs
+    ('hd_prior', 'configs/quickstart/hd_prior_pretrain.py', ()),
+)
 STAGES = (
     # name, config, modalities, needs
-    ('teacher', 'configs/quickstart/teacher.py', 'C + L + SD + HD', ()),
+    ('teacher', 'configs/quickstart/teacher.py', 'C + L + SD + HD', ('hd_prior',)),
     ('coach', 'configs/quickstart/coach_distill.py', 'C + sim-L + SD', ('teacher',)),
     ('student_distilled', 'configs/quickstart/student_distill.py', 'C', ('teacher', 'coach')),
     ('student_baseline', 'configs/quickstart/student_baseline.py', 'C', ()),
 )
+# the option that hands a finished stage's checkpoint to a stage that needs it
+NEED_OPTIONS = {'hd_prior': 'model.hd_prior_checkpoint', 'teacher': 'model.teachers.teacher.checkpoint',
+                'coach': 'model.teachers.coach.checkpoint'}
 LABELS = {'teacher': 'Teacher (P-MapNet)', 'coach': 'Coach (distilled from teacher)',
           'student_distilled': 'Student, MapKD (TGPD + MSRD)', 'student_baseline': 'Student, baseline'}
 
@@ -135,11 +143,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         # kernels have no deterministic form and would raise
         train_opt.append('randomness.deterministic=False')
     ckpts: dict = {}
-    for name, config, _, needs in STAGES:
+    train_stages = list(PRETRAIN_STAGES) + [(name, config, needs) for name, config, _, needs in STAGES]
+    for name, config, needs in train_stages:
         stage_dir = osp.join(work, name)
         extra = list(data_opt) + train_opt
         for need in needs:
-            extra.append(f'model.teachers.{need}.checkpoint={ckpts[need]}')
+            extra.append(f'{NEED_OPTIONS[need]}={ckpts[need]}')
         t0 = time.time()
         log(f'training {name} ({config})')
         if args.reuse and osp.isfile(osp.join(stage_dir, 'last_checkpoint')):

@@ -33,6 +33,9 @@ def test_quickstart_runs_every_stage_and_writes_the_report(tmp_path):
         assert 'PreciseBNHook: recomputed' in log
         assert log.index('PreciseBNHook: recomputed') < log.index('Saving checkpoint at 2 iterations')
         assert 'deterministic: True' in log   # CPU runs of the quickstart are reproducible
+    # stage 0 (masked HD-prior pre-training) ran and the teacher's MAE head started from it
+    assert (work / 'hd_prior' / 'iter_2.pth').is_file()
+    assert f"mae_head initialised from {work / 'hd_prior' / 'iter_2.pth'}" in (work / 'teacher.log').read_text()
     # the coach starts its shared parts from the trained teacher (configs/quickstart/coach_distill.py)
     assert "student modules ['camera_bev', 'conv_bev', 'sd_fusion'" in (work / 'coach.log').read_text()
     results = json.loads((work / 'results.json').read_text())
@@ -85,7 +88,7 @@ def test_same_seed_gives_the_same_teacher_bit_for_bit(tmp_path, synthetic_root):
         proc = subprocess.run(
             [sys.executable, 'tools/train.py', 'configs/quickstart/teacher.py', '--work-dir', str(work),
              '--cfg-options', f'train_dataloader.dataset.data_root={synthetic_root}', 'train_cfg.max_iters=4',
-             'default_hooks.checkpoint.interval=4', "custom_hooks=[dict(type='DatasetEpochHook')]"],
+             'default_hooks.checkpoint.interval=4', 'custom_hooks.1.num_batches=2'],
             cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         weights.append(torch.load(work / 'iter_4.pth', map_location='cpu', weights_only=False)['state_dict'])

@@ -1,13 +1,17 @@
 """MapKD teacher (``PMapNet_mae_head``, = P-MapNet HD): camera + LiDAR + SD prior + MAE HD-prior head."""
 from __future__ import annotations
 
+import os.path as osp
 from typing import Sequence
 
+from mmengine.logging import print_log
 from torch import Tensor
 
 from mapkd.models.backbones.point_pillar_encoder import PointPillarEncoder
 from mapkd.models.view_transformers.grid import DEFAULT_GRID_CONF, DEFAULT_IMAGE_SIZE
+from mapkd.models.distillers.frozen_model import load_strict, select_prefixed
 from mapkd.registry import MODELS
+from mapkd.utils.checkpoint import load_state_dict_file
 
 from .sd_prior_map_model import SDPriorMapModel
 
@@ -27,6 +31,11 @@ class MapKDTeacher(SDPriorMapModel):
             Officially that decoder is first trained on its own as the P-MapNet SD-prior model and the
             MAE head is pre-trained separately; a single short schedule (the CPU quickstart) stands in
             for those stages with this deep supervision. See docs/distillation.md.
+        hd_prior_checkpoint: a stage-1a checkpoint (``HDPriorPretrainModel``, masked GT-map
+            completion) whose ``mae_head.*`` weights replace the random MAE head in
+            ``init_weights()`` (strictly; called by the runner before training). ``None`` (default):
+            the full pipeline merges the heads into the stage-1c start checkpoint instead
+            (``scripts/merge_checkpoints.py``); the quickstart uses this argument.
     """
 
     SECOND_FEATURE = 'lidar_feature'
@@ -39,7 +48,7 @@ class MapKDTeacher(SDPriorMapModel):
                  decoder_channels: int = 256, decoder_trunk_channels: Sequence[int] = (64, 128, 256),
                  pretrained_image_backbone: str | None = None, loss: dict | None = None,
                  data_preprocessor: dict | None = None, init_cfg: dict | None = None,
-                 pre_mae_seg_weight: float = 0.0) -> None:
+                 pre_mae_seg_weight: float = 0.0, hd_prior_checkpoint: str | None = None) -> None:
         super().__init__(grid_conf, image_size, camera_channels, lidar_channels, view_hidden, sd_fusion, True, mae,
                          num_classes, embed_dim, angle_class, pretrained_image_backbone, loss, data_preprocessor,
                          init_cfg, decoder_channels=decoder_channels, decoder_trunk_channels=decoder_trunk_channels)
@@ -50,6 +59,19 @@ class MapKDTeacher(SDPriorMapModel):
         if pre_mae_seg_weight < 0:
             raise ValueError(f'pre_mae_seg_weight must be >= 0, got {pre_mae_seg_weight}')
         self.pre_mae_seg_weight = float(pre_mae_seg_weight)
+        self.hd_prior_checkpoint = hd_prior_checkpoint
+
+    def init_weights(self) -> None:
+        """Initialise as configured, then load the pre-trained HD-prior head if one is given."""
+        super().init_weights()
+        if self.hd_prior_checkpoint is None:
+            return
+        path = self.hd_prior_checkpoint
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'MapKDTeacher: hd_prior_checkpoint {path} does not exist')
+        state = select_prefixed(load_state_dict_file(path), 'mae_head.', path)
+        load_strict(self.mae_head, state, path, 'mae_head')
+        print_log(f'MapKDTeacher: mae_head initialised from {path}', logger='current')
 
     def loss(self, inputs: dict, data_samples: dict | None) -> dict[str, Tensor]:
         """Task losses of the MAE output, plus ``loss_seg_pre_mae`` when ``pre_mae_seg_weight`` > 0."""
