@@ -88,7 +88,8 @@ def test_same_seed_gives_the_same_teacher_bit_for_bit(tmp_path, synthetic_root):
         proc = subprocess.run(
             [sys.executable, 'tools/train.py', 'configs/quickstart/teacher.py', '--work-dir', str(work),
              '--cfg-options', f'train_dataloader.dataset.data_root={synthetic_root}', 'train_cfg.max_iters=4',
-             'default_hooks.checkpoint.interval=4', 'custom_hooks.1.num_batches=2'],
+             'default_hooks.checkpoint.interval=4', 'custom_hooks.1.num_batches=2',
+             'model.hd_prior_checkpoint=None'],  # MAE head from scratch (no stage 0 here)
             cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         weights.append(torch.load(work / 'iter_4.pth', map_location='cpu', weights_only=False)['state_dict'])
