@@ -104,18 +104,23 @@ def test_map_expansion_layers_and_geometry(synthetic_root, nusc, nusc_map):
     assert seen == {'SINGLE_SOLID_WHITE', 'DOUBLE_DASHED_WHITE', 'NIL'}
 
 
+def _keyframe_lidar_in_ego(nusc, sample):
+    """The keyframe LiDAR sweep of ``sample`` in the ego frame, and its ego pose."""
+    sd = nusc.get('sample_data', sample['data']['LIDAR_TOP'])
+    cs = nusc.get('calibrated_sensor', sd['calibrated_sensor_token'])
+    pts = LidarPointCloud.from_file(nusc.get_sample_data_path(sd['token']))
+    pts.rotate(Quaternion(cs['rotation']).rotation_matrix)
+    pts.translate(np.array(cs['translation']))
+    return pts, nusc.get('ego_pose', sd['ego_pose_token'])
+
+
 def test_multisweep_lidar_and_paint_intensity(nusc, nusc_map):
     sample = nusc.sample[3]
     pc, times = LidarPointCloud.from_file_multisweep(nusc, sample, 'LIDAR_TOP', 'LIDAR_TOP', nsweeps=3)
     assert pc.points.shape[0] == 4 and pc.points.shape[1] > 50000
     assert len(np.unique(np.round(times, 3))) == 3
     # single keyframe sweep in the global frame
-    sd = nusc.get('sample_data', sample['data']['LIDAR_TOP'])
-    cs = nusc.get('calibrated_sensor', sd['calibrated_sensor_token'])
-    pose = nusc.get('ego_pose', sd['ego_pose_token'])
-    pts = LidarPointCloud.from_file(nusc.get_sample_data_path(sd['token']))
-    pts.rotate(Quaternion(cs['rotation']).rotation_matrix)
-    pts.translate(np.array(cs['translation']))
+    pts, pose = _keyframe_lidar_in_ego(nusc, sample)
     pts.rotate(Quaternion(pose['rotation']).rotation_matrix)
     pts.translate(np.array(pose['translation']))
     xyz, intensity = pts.points[:3].T, pts.points[3]
@@ -151,12 +156,7 @@ def test_body_pitch_and_roll_are_in_the_poses_and_in_the_lidar(nusc):
     tilts = np.degrees([_pitch_roll(p['rotation']) for p in nusc.ego_pose])
     assert 0.1 < np.abs(tilts[:, 0]).max() < 3.0 and 0.05 < np.abs(tilts[:, 1]).max() < 3.0, tilts
     sample = max(nusc.sample, key=lambda s: np.hypot(*_pitch_roll(_ego_pose(nusc, s)['rotation'])))
-    sd = nusc.get('sample_data', sample['data']['LIDAR_TOP'])
-    cs = nusc.get('calibrated_sensor', sd['calibrated_sensor_token'])
-    pose = nusc.get('ego_pose', sd['ego_pose_token'])
-    pts = LidarPointCloud.from_file(nusc.get_sample_data_path(sd['token']))
-    pts.rotate(Quaternion(cs['rotation']).rotation_matrix)
-    pts.translate(np.array(cs['translation']))
+    pts, pose = _keyframe_lidar_in_ego(nusc, sample)
     xyz, intensity = pts.points[:3].T, pts.points[3]
     pitch, roll = _pitch_roll(pose['rotation'])
 
