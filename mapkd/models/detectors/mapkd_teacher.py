@@ -9,9 +9,8 @@ from torch import Tensor
 
 from mapkd.models.backbones.point_pillar_encoder import PointPillarEncoder
 from mapkd.models.view_transformers.grid import DEFAULT_GRID_CONF, DEFAULT_IMAGE_SIZE
-from mapkd.models.distillers.frozen_model import load_strict, select_prefixed
 from mapkd.registry import MODELS
-from mapkd.utils.checkpoint import load_state_dict_file
+from mapkd.utils.checkpoint import load_state_dict_file, load_strict, select_prefixed
 
 from .sd_prior_map_model import SDPriorMapModel
 

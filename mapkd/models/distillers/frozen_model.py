@@ -9,7 +9,7 @@ from mmengine.logging import print_log
 from torch import nn
 
 from mapkd.registry import MODELS
-from mapkd.utils.checkpoint import load_state_dict_file
+from mapkd.utils.checkpoint import load_state_dict_file, load_strict, select_prefixed
 
 FROZEN_SPEC_KEYS = ('config', 'model', 'checkpoint', 'prefix')
 DISTILLER_TYPES = ('MapDistiller', 'mapkd.MapDistiller')
@@ -54,32 +54,6 @@ def frozen_model_config(name: str, spec: Mapping) -> tuple[dict, str | None]:
         model_cfg = dict(model_cfg['student'])
         default_prefix = 'student.'
     return model_cfg, default_prefix
-
-
-def select_prefixed(state_dict: Mapping, prefix: str | None, path: str) -> dict:
-    """Keep the keys starting with ``prefix`` (stripped); all keys when ``prefix`` is None."""
-    if not prefix:
-        return dict(state_dict)
-    selected = {key[len(prefix):]: value for key, value in state_dict.items() if key.startswith(prefix)}
-    if not selected:
-        sample = sorted(state_dict)[:5]
-        raise KeyError(f'checkpoint {path} has no key starting with {prefix!r} (first keys: {sample})')
-    return selected
-
-
-def load_strict(model: nn.Module, state_dict: Mapping, path: str, name: str) -> None:
-    """``load_state_dict(strict=True)`` with the missing / unexpected keys named in the error."""
-    expected = set(model.state_dict())
-    given = set(state_dict)
-    missing, unexpected = sorted(expected - given), sorted(given - expected)
-    if missing or unexpected:
-        raise KeyError(f'checkpoint {path} does not match the {name!r} model: '
-                       f'{len(missing)} missing key(s) {missing[:10]}, '
-                       f'{len(unexpected)} unexpected key(s) {unexpected[:10]}')
-    try:
-        model.load_state_dict(state_dict, strict=True)
-    except RuntimeError as exc:  # shape mismatch: add the file and model name
-        raise RuntimeError(f'checkpoint {path} does not fit the {name!r} model: {exc}') from exc
 
 
 def build_frozen_model(name: str, spec: Mapping) -> nn.Module:

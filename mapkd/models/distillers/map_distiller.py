@@ -9,8 +9,9 @@ from mmengine.model import BaseModel
 from torch import Tensor, nn
 
 from mapkd.registry import MODELS
+from mapkd.utils.checkpoint import load_strict
 
-from .frozen_model import build_frozen_model, load_strict
+from .frozen_model import build_frozen_model
 
 
 class FrozenModels:
