@@ -68,7 +68,8 @@ def test_train_step_times_student_alone_and_full_distillation(tmp_path):
 
 def test_data_loader_throughput_on_the_synthetic_city(tmp_path, synthetic_root):
     out = tmp_path / 'data.json'
-    bench('data', 'configs/_base_/datasets/synthetic_quick.py', '--data-root', synthetic_root, '--inputs', 'teacher',
+    bench('data', 'configs/_base_/datasets/synthetic_quick.py', '--data-root', synthetic_root, '--version', 'v1.0-mini',
+          '--inputs', 'teacher',
           '--samples', '3', '--warmup', '1', '--workers', '1', '--batch-size', '2', '--out', str(out))
     result = json.loads(out.read_text())
     assert result['samples_per_s_per_worker'] > 0 and result['samples_per_cpu_s'] > 0

@@ -24,7 +24,8 @@ def test_config_grid_and_variables(name):
 def test_quick_config_builds_on_the_synthetic_city(synthetic_root, tmp_path):
     import mapkd.datasets  # noqa: F401
     cfg = Config.fromfile('configs/_base_/datasets/synthetic_quick.py')
-    ds = DATASETS.build(dict(cfg.val_dataloader.dataset, data_root=synthetic_root, cache_root=str(tmp_path)))
+    ds = DATASETS.build(dict(cfg.val_dataloader.dataset, data_root=synthetic_root, version='v1.0-mini',
+                              cache_root=str(tmp_path)))
     item = ds[0]
     assert item['inputs']['imgs'].shape == (6, 3, 64, 192)
     assert item['data_samples']['semantic'].shape == (4, 80, 160)

@@ -164,7 +164,7 @@ def test_visualize_tool_with_a_small_model(synthetic_root, tmp_path, capsys):
         f"_base_ = ['{ROOT}/configs/_base_/datasets/synthetic_quick.py']\n"
         "grid_conf = dict(xbound=[-24.0, 24.0, 0.3], ybound=[-12.0, 12.0, 0.3], zbound=[-10.0, 10.0, 20.0],"
         " dbound=[4.0, 45.0, 1.0])\n"
-        f"test_dataloader = dict(dataset=dict(data_root='{synthetic_root}', grid_conf=grid_conf,"
+        f"test_dataloader = dict(dataset=dict(data_root='{synthetic_root}', version='v1.0-mini', grid_conf=grid_conf,"
         " load_lidar=False, load_sd_map=False))\n"
         "model = dict(type='HDMapNet', grid_conf=grid_conf, image_size={{_base_.image_size}}, view_hidden=8,"
         " decoder_channels=16)\n")

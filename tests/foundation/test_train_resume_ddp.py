@@ -28,6 +28,7 @@ def tiny_options(data_root: str, iters_per_epoch_batch: int = 2) -> list[str]:
             'default_hooks.checkpoint.max_keep_ckpts=5']
     for loader in ('train_dataloader', 'test_dataloader'):  # the quickstart configs do not validate
         opts.append(f'{loader}.dataset.data_root={data_root}')
+        opts.append(f'{loader}.dataset.version=v1.0-mini')   # the fixture city
     return opts
 
 

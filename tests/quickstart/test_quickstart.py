@@ -17,13 +17,16 @@ def test_quickstart_runs_every_stage_and_writes_the_report(tmp_path):
     work, city = tmp_path / 'work', tmp_path / 'city'
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
     proc = subprocess.run([sys.executable, 'tools/quickstart.py', '--work-dir', str(work), '--data-root', str(city),
-                           '--scenes', '3', '--samples-per-scene', '4', '--iters', '2', '--seed', '3'],
+                           '--scenes', '3', '--val-scenes', '1', '--samples-per-scene', '4', '--iters', '2',
+                           '--seed', '3'],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert 'synthetic city generated' in proc.stdout
     # the city went where --data-root said, and nothing read the default data/synthetic
     stamp = json.loads((city / 'quickstart.json').read_text())
     assert stamp['scenes'] == 3 and stamp['generator_version'] == quickstart_generator_version()
+    assert stamp['val_scenes'] == 1 and stamp['version'] == 'v1.0-trainval'
+    assert (city / 'v1.0-trainval' / 'scene.json').is_file()
     for stage in ('teacher', 'coach', 'student_distilled', 'student_baseline'):
         cfg_dump = (work / stage / f'{stage_config(stage)}').read_text()
         assert str(city) in cfg_dump
@@ -64,11 +67,12 @@ def stage_config(stage: str) -> str:
 def test_city_from_an_older_generator_is_regenerated(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(quickstart, 'run', lambda cmd, log_file: calls.append(cmd))
-    args = quickstart.parse_args(['--data-root', str(tmp_path), '--scenes', '3', '--samples-per-scene', '4'])
+    args = quickstart.parse_args(['--data-root', str(tmp_path), '--scenes', '3', '--val-scenes', '1',
+                                  '--samples-per-scene', '4'])
     args.data_root = str(tmp_path)
     stamp = tmp_path / 'quickstart.json'
-    current = dict(scenes=3, samples_per_scene=4, seed=0, image_size=[225, 400],
-                   generator_version=quickstart_generator_version())
+    current = dict(scenes=3, val_scenes=1, samples_per_scene=4, seed=0, image_size=[225, 400],
+                   version='v1.0-trainval', generator_version=quickstart_generator_version())
     stamp.write_text(json.dumps(current))
     quickstart.ensure_city(args, sys.executable, str(tmp_path / 'log'))
     assert calls == []                      # same arguments, same generator: reused
@@ -87,7 +91,8 @@ def test_same_seed_gives_the_same_teacher_bit_for_bit(tmp_path, synthetic_root):
         work = tmp_path / run
         proc = subprocess.run(
             [sys.executable, 'tools/train.py', 'configs/quickstart/teacher.py', '--work-dir', str(work),
-             '--cfg-options', f'train_dataloader.dataset.data_root={synthetic_root}', 'train_cfg.max_iters=4',
+             '--cfg-options', f'train_dataloader.dataset.data_root={synthetic_root}',
+             'train_dataloader.dataset.version=v1.0-mini', 'train_cfg.max_iters=4',
              'default_hooks.checkpoint.interval=4', 'custom_hooks.1.num_batches=2',
              'model.hd_prior_checkpoint=None'],  # MAE head from scratch (no stage 0 here)
             cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=900)

@@ -45,6 +45,7 @@ def test_same_seed_gives_identical_bytes_and_other_seed_differs(tmp_path):
     (['--val-scenes', '5', '--scenes', '2'], 'val_scenes must be an integer between 0 and scenes=2'),
     (['--workers', '0'], '--workers must be positive'),
     (['--seed', '-1'], 'seed must be a non-negative integer'),
+    (['--scenes', '14', '--val-scenes', '6'], 'v1.0-mini lists at most 8 train and 2 val scenes'),
 ])
 def test_bad_arguments_raise_one_line_cli_errors(tmp_path, argv, message):
     with pytest.raises(CLIError, match=message) as info:
@@ -119,3 +120,19 @@ def test_create_data_tool_reports_one_line_error(tmp_path):
                           str(tmp_path / 'x'), '--scenes', '-2'], capture_output=True, text=True, timeout=300)
     assert out.returncode == 2
     assert out.stderr.strip() == 'error: scenes must be a positive integer, got -2'
+
+
+@pytest.mark.parametrize('version, train_split, val_split', [('v1.0-mini', 'mini_train', 'mini_val'),
+                                                               ('v1.0-trainval', 'train', 'val')])
+def test_scene_names_fall_in_the_devkit_split_they_are_generated_for(version, train_split, val_split):
+    """Two mini_train scenes (scene-0553, scene-0796) are in the devkit's val split: a v1.0-trainval
+    city must not use them as training scenes, or its loader would mix them into val."""
+    from nuscenes.utils.splits import create_splits_scenes
+    from mapkd.datasets.synthetic.scenes import scene_names
+    splits = create_splits_scenes()
+    scenes, val = (10, 2) if version == 'v1.0-mini' else (30, 10)
+    names = scene_names(scenes, val, version)
+    assert [split for _, split in names] == ['train'] * (scenes - val) + ['val'] * val
+    assert len({name for name, _ in names}) == scenes
+    assert all(name in splits[train_split] for name, split in names if split == 'train')
+    assert all(name in splits[val_split] for name, split in names if split == 'val')

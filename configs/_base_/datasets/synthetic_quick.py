@@ -1,10 +1,13 @@
 # Synthetic city, CPU-sized: 60 x 30 m at 0.375 m (80 x 160), 64 x 192 images (divisible by 32).
 # (80 x 160 keeps every stride-8 feature integral and is 3x cheaper than 100 x 200 on a CPU.)
 # Dataset: NuScenesMapDataset (mapkd/datasets/nuscenes_map_dataset.py); see docs/data_preparation.md.
-# Prepare caches first: python tools/create_data.py synthetic --root data/synthetic
+# The quickstart city (tools/quickstart.py generates it): 14 scenes x 40 samples, 6 of them val
+# (240 val samples; the devkit's v1.0-mini splits would allow only 2 val scenes), hence v1.0-trainval:
+# python tools/create_data.py synthetic --root data/synthetic --scenes 14 --val-scenes 6 \
+#     --version v1.0-trainval --image-size 225 400
 dataset_type = 'NuScenesMapDataset'
 data_root = 'data/synthetic/'
-version = 'v1.0-mini'
+version = 'v1.0-trainval'
 grid_conf = dict(xbound=[-30.0, 30.0, 0.375], ybound=[-15.0, 15.0, 0.375],
                  zbound=[-10.0, 10.0, 20.0], dbound=[4.0, 45.0, 1.0])
 image_size = (64, 192)

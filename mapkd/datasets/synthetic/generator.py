@@ -84,6 +84,13 @@ def validate_arguments(root, scenes, samples_per_scene, seed, image_size, val_sc
         raise ValueError(f'val_scenes must be an integer between 0 and scenes={scenes}, got {val_scenes!r}')
     if not version or '/' in version or version.startswith('.'):
         raise ValueError(f'version must be a plain folder name like v1.0-mini, got {version!r}')
+    if version == 'v1.0-mini':
+        # the devkit's mini splits list 8 train and 2 val scenes; more would be generated but never loaded
+        n_val = default_val_scenes(scenes) if val_scenes is None else val_scenes
+        if scenes - n_val > 8 or n_val > 2:
+            raise ValueError(f'v1.0-mini lists at most 8 train and 2 val scenes (devkit mini_train/mini_val); '
+                             f'asked for {scenes - n_val} train and {n_val} val: use version v1.0-trainval '
+                             '(--version v1.0-trainval) for a bigger city')
     if str(root).strip() == '':
         raise ValueError('root must be a folder path, got an empty string')
 
@@ -171,7 +178,7 @@ def generate_city(root, scenes: int = 10, samples_per_scene: int = 40, seed: int
         tok = TokenFactory(seed)
         layout: CityLayout = build_layout(seed, grid=city_grid_size(scenes, samples_per_scene))
         ground: GroundRaster = build_ground(layout, GROUND_RESOLUTION)
-        plans = plan_scenes(layout, seed, scenes, samples_per_scene, val_scenes)
+        plans = plan_scenes(layout, seed, scenes, samples_per_scene, val_scenes, version)
         cameras = build_cameras(image_size)
         sun = float(np.random.default_rng([seed, 4]).uniform(0, 2 * np.pi))
         _WORLD = _World(tmp, seed, plans, cameras, CameraRenderer(cameras, ground, layout.boxes, sun, seed),

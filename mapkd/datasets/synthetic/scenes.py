@@ -45,16 +45,24 @@ class ScenePlan:
         return self.frames[LEAD_SWEEPS + sample * SWEEPS_PER_KEYFRAME].timestamp
 
 
-def scene_names(scenes: int, val_scenes: int) -> List[Tuple[str, str]]:
-    """(name, split) per scene: nuScenes mini names first, then train/val names.
+def scene_names(scenes: int, val_scenes: int, version: str = 'v1.0-mini') -> List[Tuple[str, str]]:
+    """(name, split) per scene, named so that the devkit puts each scene in the split it was made for.
 
-    Train scenes come first, then val scenes, so ``create_splits_scenes()['mini_train']``
-    filtered to the present scenes gives the training scenes exactly as on real nuScenes mini.
+    On ``v1.0-mini`` the names come from ``mini_train`` / ``mini_val`` first (then other train /
+    val names, which the mini splits do not list); on every other version from the devkit's
+    ``train`` / ``val``, mini scenes first where they belong to that split (two ``mini_train``
+    scenes, scene-0553 and scene-0796, are in the devkit's ``val``: they must not be training
+    scenes of a v1.0-trainval city). Train scenes come first, then val scenes.
     """
     splits = create_splits_scenes()
-    mini = set(splits['mini_train']) | set(splits['mini_val'])
-    train_names = list(splits['mini_train']) + [n for n in splits['train'] if n not in mini]
-    val_names = list(splits['mini_val']) + [n for n in splits['val'] if n not in mini]
+    if version == 'v1.0-mini':
+        first_train, first_val = list(splits['mini_train']), list(splits['mini_val'])
+    else:
+        train, val = set(splits['train']), set(splits['val'])
+        first_train = [n for n in splits['mini_train'] + splits['mini_val'] if n in train]
+        first_val = [n for n in splits['mini_val'] + splits['mini_train'] if n in val]
+    train_names = first_train + [n for n in splits['train'] if n not in first_train and n not in first_val]
+    val_names = first_val + [n for n in splits['val'] if n not in first_val and n not in first_train]
     n_train = scenes - val_scenes
     if n_train > len(train_names) or val_scenes > len(val_names):
         raise ValueError(f'at most {len(train_names)} train and {len(val_names)} val scenes are possible; '
@@ -62,12 +70,13 @@ def scene_names(scenes: int, val_scenes: int) -> List[Tuple[str, str]]:
     return [(n, 'train') for n in train_names[:n_train]] + [(n, 'val') for n in val_names[:val_scenes]]
 
 
-def plan_scenes(layout: CityLayout, seed: int, scenes: int, samples: int, val_scenes: int) -> List[ScenePlan]:
+def plan_scenes(layout: CityLayout, seed: int, scenes: int, samples: int, val_scenes: int,
+                version: str = 'v1.0-mini') -> List[ScenePlan]:
     """Drives, frame times and names of all scenes."""
     plans = []
     duration = (samples - 1) / KEYFRAME_HZ
     lead = LEAD_SWEEPS / LIDAR_HZ
-    for i, (name, split) in enumerate(scene_names(scenes, val_scenes)):
+    for i, (name, split) in enumerate(scene_names(scenes, val_scenes, version)):
         rng = np.random.default_rng([seed, 10, i])
         drive = plan_drive(layout, rng, duration, lead)
         start = FIRST_TIMESTAMP + i * 120_000_000 + int(rng.integers(0, 1000))
