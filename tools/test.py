@@ -25,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--show-dir', help='write one visualisation PNG per sample into this folder')
     parser.add_argument('--show-samples', type=int, default=None,
                         help='visualise at most this many samples (default: all)')
+    parser.add_argument('--zero-inputs', nargs='+', default=None, metavar='NAME',
+                        help='ablation: replace these model inputs by zeros, e.g. lidar_mask (no LiDAR '
+                             'points), imgs (mean-grey images), sd_map (empty SD map); shows which '
+                             'inputs a trained model uses (docs/evaluation.md)')
     add_common_args(parser)
     return parser
 
@@ -49,6 +53,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     cfg = load_config(args.config, args.cfg_options, args.launcher, args.local_rank, args.work_dir)
     cfg.load_from = None  # loaded below, strictly
     cfg.resume = False
+    if args.zero_inputs:
+        if 'data_preprocessor' not in cfg.model:
+            raise CLIError(f'--zero-inputs: {args.config} has no model.data_preprocessor')
+        cfg.model.data_preprocessor['zero_inputs'] = list(args.zero_inputs)
     if 'test_dataloader' not in cfg or 'test_evaluator' not in cfg:
         raise CLIError(f'{args.config} has no test_dataloader/test_evaluator')
 

@@ -4,7 +4,7 @@ _base_ = [
     './_quick_runtime.py',
 ]
 teacher_config = 'configs/quickstart/teacher.py'
-teacher_checkpoint = 'work_dirs/quickstart/teacher/iter_90.pth'
+teacher_checkpoint = 'work_dirs/quickstart/teacher/iter_150.pth'
 coach = dict(type='MapKDCoach', grid_conf={{_base_.grid_conf}}, image_size={{_base_.image_size}},
              camera_channels=32, sim_lidar_channels=32, lss_channels=32, lss_mid_channels=128,
              decoder_channels=32, decoder_trunk_channels=(32, 64, 128), sd_fusion=dict(hidden=32, num_layers=2, nhead=4, dim_feedforward=96),

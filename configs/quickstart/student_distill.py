@@ -3,7 +3,7 @@
 # The student architecture and schedule are exactly those of student_baseline.py.
 _base_ = ['./student_baseline.py']
 teacher_config = 'configs/quickstart/teacher.py'
-teacher_checkpoint = 'work_dirs/quickstart/teacher/iter_90.pth'
+teacher_checkpoint = 'work_dirs/quickstart/teacher/iter_150.pth'
 coach_config = 'configs/quickstart/coach_distill.py'
 coach_checkpoint = 'work_dirs/quickstart/coach/iter_90.pth'
 tgpd = dict(type='TGPDLoss', student_feature='bev_small', teacher_feature='bev_small', in_channels=64,

@@ -164,3 +164,103 @@ def test_teacher_pre_mae_deep_supervision_is_opt_in():
     # the extra term reaches the decoder before the MAE head but not the MAE head itself
     assert deep.bevencode.conv1.weight.grad is not None and deep.bevencode.conv1.weight.grad.abs().sum() > 0
     assert all(p.grad is None for p in deep.mae_head.parameters())
+
+
+def test_sd_cross_attn_norm_first_keeps_the_bev_identity_path() -> None:
+    """Pre-norm layers have the official post-norm layers' parameters (checkpoints interchange), but
+    the BEV tokens reach the output through a residual path: with the attention and FFN output
+    projections zeroed, a pre-norm layer returns its input exactly, a post-norm layer re-normalises it."""
+    from mapkd.models.fusion.sd_map_cross_attn import SDMapCrossAttn, SDMapCrossAttnLayer
+    torch.manual_seed(0)
+    post, pre = SDMapCrossAttn(16, 2, 2, 32, 0.0), SDMapCrossAttn(16, 2, 2, 32, 0.0, norm_first=True)
+    assert post.state_dict().keys() == pre.state_dict().keys()
+    pre.load_state_dict(post.state_dict())
+    bev, sd, pos = torch.randn(2, 16, 3, 5), torch.randn(2, 16, 3, 5), torch.randn(2, 16, 3, 5)
+    assert not torch.allclose(pre(bev, sd, pos), post(bev, sd, pos))
+    layers = {flag: SDMapCrossAttnLayer(16, 2, 32, 0.0, norm_first=flag) for flag in (False, True)}
+    tokens = torch.randn(15, 2, 16) * 3 + 1
+    for layer in layers.values():
+        with torch.no_grad():
+            for proj in (layer.self_attn.out_proj, layer.multihead_attn.out_proj, layer.linear2):
+                proj.weight.zero_()
+                proj.bias.zero_()
+    sd_tokens, pos_tokens = torch.randn(15, 2, 16), torch.randn(15, 2, 16)
+    assert torch.equal(layers[True](tokens, sd_tokens, pos_tokens), tokens)
+    assert layers[False](tokens, sd_tokens, pos_tokens).mean(-1).abs().max() < 1e-5  # LayerNorm'ed
+
+
+def test_sd_fusion_norm_first_from_model_config() -> None:
+    cfg = small_model_cfg('MapKDTeacher', RANGES['60x30'])
+    cfg['sd_fusion'] = dict(cfg['sd_fusion'], norm_first=True)
+    model = MODELS.build(cfg)
+    assert all(layer.norm_first for layer in model.sd_fusion.sdmap_crossattn.layers)
+    assert not any(layer.norm_first for layer in
+                   MODELS.build(small_model_cfg('MapKDTeacher', RANGES['60x30'])).sd_fusion.sdmap_crossattn.layers)
+
+
+def test_data_preprocessor_zero_inputs_ablation() -> None:
+    batch = dict(inputs=dict(imgs=torch.full((1, 1, 3, 2, 2), 200, dtype=torch.uint8),
+                             lidar_mask=torch.ones(1, 4), sd_map=torch.ones(1, 1, 2, 2)),
+                 data_samples=dict(semantic=torch.zeros(1, 4, 2, 2)))
+    plain = MODELS.build(dict(type='MapDataPreprocessor'))(batch)
+    assert plain['inputs']['lidar_mask'].sum() == 4 and plain['inputs']['imgs'].abs().sum() > 0
+    ablated = MODELS.build(dict(type='MapDataPreprocessor', zero_inputs=['lidar_mask', 'imgs']))(batch)
+    assert ablated['inputs']['lidar_mask'].sum() == 0
+    assert ablated['inputs']['imgs'].dtype == torch.float32 and ablated['inputs']['imgs'].abs().sum() == 0
+    assert torch.equal(ablated['inputs']['sd_map'], batch['inputs']['sd_map'])
+    with pytest.raises(KeyError, match='"lidar".*lidar_mask'):
+        MODELS.build(dict(type='MapDataPreprocessor', zero_inputs=['lidar']))(batch)
+    with pytest.raises(ValueError, match='list of input names'):
+        MODELS.build(dict(type='MapDataPreprocessor', zero_inputs='imgs'))
+
+
+def _tiny_teacher_setup():
+    from mapkd.benchmarks.common import synthetic_batch, synthetic_targets
+    from mmengine.config import Config
+    grid = dict(xbound=[-30.0, 30.0, 0.75], ybound=[-15.0, 15.0, 0.75], zbound=[-10.0, 10.0, 20.0],
+                dbound=[4.0, 45.0, 1.0])
+    cfg = Config(dict(grid_conf=grid, image_size=(64, 192), max_points=500))
+    common = dict(type='MapKDTeacher', grid_conf=grid, image_size=(64, 192), camera_channels=16, lidar_channels=16,
+                  lidar_width=8, decoder_channels=16, decoder_trunk_channels=(16, 16, 32),
+                  mae=dict(patch_size=4, embed_dim=32, depth=1, num_heads=2, pos_embed_offset_bug=False),
+                  loss=dict(type='MapTaskLoss'))
+    torch.manual_seed(0)
+    return common, synthetic_batch(cfg, 2, 'cpu'), synthetic_targets(cfg, 2, 'cpu')
+
+
+def test_teacher_lidar_aux_loss_trains_the_lidar_encoder_only() -> None:
+    """``lidar_aux_seg_weight`` adds a seg loss on the LiDAR BEV feature through a training-only head;
+    0 (default) adds neither the head (official checkpoint layout) nor the loss."""
+    common, inputs, targets = _tiny_teacher_setup()
+    official = MODELS.build(common)
+    assert not any(key.startswith('lidar_aux_head') for key in official.state_dict())
+    assert 'loss_seg_lidar_aux' not in official.loss(inputs, targets)
+    aux = MODELS.build(dict(common, lidar_aux_seg_weight=0.5))
+    assert {k for k in aux.state_dict() if k.startswith('lidar_aux_head')} == {'lidar_aux_head.weight',
+                                                                               'lidar_aux_head.bias'}
+    losses = aux.loss(inputs, targets)
+    assert 'loss_seg_pre_mae' not in losses and losses['loss_seg_lidar_aux'] > 0
+    losses['loss_seg_lidar_aux'].backward()
+    assert aux.lidar_encoder.conv_out[-1].weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in aux.camera_bev.parameters())
+    assert all(p.grad is None for p in aux.sd_fusion.parameters())
+    with pytest.raises(ValueError, match='lidar_aux_seg_weight'):
+        MODELS.build(dict(common, lidar_aux_seg_weight=-1.0))
+
+
+def test_sd_dropout_blanks_sd_maps_in_training_only() -> None:
+    common, inputs, _ = _tiny_teacher_setup()
+    model = MODELS.build(dict(common, sd_dropout=0.5))
+    sd_map = torch.ones(64, 1, 4, 4)
+    model.train()
+    torch.manual_seed(1)
+    dropped = model._maybe_drop_sd_map(sd_map)
+    blank = (dropped.flatten(1).sum(1) == 0)
+    assert 16 < int(blank.sum()) < 48  # about half the samples, each either blank or untouched
+    assert torch.equal(dropped[~blank], sd_map[~blank])
+    model.eval()
+    assert torch.equal(model._maybe_drop_sd_map(sd_map), sd_map)
+    official = MODELS.build(common).train()
+    assert torch.equal(official._maybe_drop_sd_map(sd_map), sd_map)
+    with pytest.raises(ValueError, match='sd_dropout'):
+        MODELS.build(dict(common, sd_dropout=1.0))

@@ -40,12 +40,21 @@ class MapDataPreprocessor(BaseDataPreprocessor):
     * ``data_samples['semantic']`` becomes float32;
     * ``data_samples['direction_index']`` (B, 2, H, W) is expanded to the dense float32
       ``data_samples['direction']`` (B, angle_class + 1, H, W) the direction loss uses.
+
+    ``zero_inputs`` (ablation, default none): names of ``inputs`` replaced by zeros after the
+    steps above, e.g. ``('lidar_mask',)`` = no LiDAR points, ``('imgs',)`` = mean-grey images,
+    ``('sd_map',)`` = an empty SD map. ``tools/test.py --zero-inputs`` sets it; it measures which
+    inputs a trained model really uses. A name the batch does not carry raises ``KeyError``.
     """
 
     def __init__(self, mean: Sequence[float] = tuple(255.0 * m for m in IMAGENET_MEAN),
                  std: Sequence[float] = tuple(255.0 * s for s in IMAGENET_STD),
-                 angle_class: int = ANGLE_CLASSES, non_blocking: bool = False) -> None:
+                 angle_class: int = ANGLE_CLASSES, non_blocking: bool = False,
+                 zero_inputs: Sequence[str] = ()) -> None:
         super().__init__(non_blocking=non_blocking)
+        if isinstance(zero_inputs, str):
+            raise ValueError(f'MapDataPreprocessor: zero_inputs must be a list of input names, got "{zero_inputs}"')
+        self.zero_inputs = tuple(zero_inputs)
         if len(mean) != 3 or len(std) != 3 or min(std) <= 0:
             raise ValueError(f'MapDataPreprocessor: mean and std need 3 values with std > 0, got {mean}, {std}')
         self.register_buffer('mean', torch.tensor(mean, dtype=torch.float32).view(3, 1, 1), persistent=False)
@@ -64,6 +73,11 @@ class MapDataPreprocessor(BaseDataPreprocessor):
         moved_inputs = {name: self._to_device(value) for name, value in inputs.items()}
         if isinstance(moved_inputs.get('imgs'), torch.Tensor) and moved_inputs['imgs'].dtype == torch.uint8:
             moved_inputs['imgs'] = self.normalize_images(moved_inputs['imgs'])
+        for name in self.zero_inputs:
+            if name not in moved_inputs:
+                raise KeyError(f'MapDataPreprocessor: zero_inputs names "{name}", but the batch inputs are '
+                               f'{sorted(moved_inputs)}')
+            moved_inputs[name] = torch.zeros_like(moved_inputs[name])
         samples = data.get('data_samples')
         if isinstance(samples, dict):
             samples = {name: self._to_device(value) if isinstance(value, torch.Tensor) else value

@@ -35,10 +35,12 @@ class MapKDCoach(SDPriorMapModel):
                  sd_fusion: dict | None = None, hd_head: bool = False, mae: dict | None = None, num_classes: int = 4,
                  embed_dim: int = 16, angle_class: int = 36, decoder_channels: int = 256, decoder_trunk_channels: Sequence[int] = (64, 128, 256),
                  pretrained_image_backbone: str | None = None,
-                 loss: dict | None = None, data_preprocessor: dict | None = None, init_cfg: dict | None = None) -> None:
+                 loss: dict | None = None, data_preprocessor: dict | None = None, init_cfg: dict | None = None,
+                 sd_dropout: float = 0.0) -> None:
         super().__init__(grid_conf, image_size, camera_channels, sim_lidar_channels, view_hidden, sd_fusion, hd_head,
                          mae, num_classes, embed_dim, angle_class, pretrained_image_backbone, loss, data_preprocessor,
-                         init_cfg, decoder_channels=decoder_channels, decoder_trunk_channels=decoder_trunk_channels)
+                         init_cfg, decoder_channels=decoder_channels, decoder_trunk_channels=decoder_trunk_channels,
+                         sd_dropout=sd_dropout)
         self.sim_lidar = LiftSplat(grid_conf, image_size, lss_channels, lss_mid_channels,
                                    pretrained=pretrained_image_backbone, truncate_indices=truncate_lss_indices)
         self.expand_to_128 = nn.Conv2d(lss_channels, sim_lidar_channels, kernel_size=1)

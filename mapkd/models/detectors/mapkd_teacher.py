@@ -5,7 +5,7 @@ import os.path as osp
 from typing import Sequence
 
 from mmengine.logging import print_log
-from torch import Tensor
+from torch import Tensor, nn
 
 from mapkd.models.backbones.point_pillar_encoder import PointPillarEncoder
 from mapkd.models.view_transformers.grid import DEFAULT_GRID_CONF, DEFAULT_IMAGE_SIZE
@@ -35,6 +35,8 @@ class MapKDTeacher(SDPriorMapModel):
             ``init_weights()`` (strictly; called by the runner before training). ``None`` (default):
             the full pipeline merges the heads into the stage-1c start checkpoint instead
             (``scripts/merge_checkpoints.py``); the quickstart uses this argument.
+        sd_dropout: probability of blanking a training sample's SD map (0 = official); see
+            :class:`SDPriorMapModel`.
     """
 
     SECOND_FEATURE = 'lidar_feature'
@@ -47,10 +49,12 @@ class MapKDTeacher(SDPriorMapModel):
                  decoder_channels: int = 256, decoder_trunk_channels: Sequence[int] = (64, 128, 256),
                  pretrained_image_backbone: str | None = None, loss: dict | None = None,
                  data_preprocessor: dict | None = None, init_cfg: dict | None = None,
-                 pre_mae_seg_weight: float = 0.0, hd_prior_checkpoint: str | None = None) -> None:
+                 pre_mae_seg_weight: float = 0.0, hd_prior_checkpoint: str | None = None,
+                 sd_dropout: float = 0.0, lidar_aux_seg_weight: float = 0.0) -> None:
         super().__init__(grid_conf, image_size, camera_channels, lidar_channels, view_hidden, sd_fusion, True, mae,
                          num_classes, embed_dim, angle_class, pretrained_image_backbone, loss, data_preprocessor,
-                         init_cfg, decoder_channels=decoder_channels, decoder_trunk_channels=decoder_trunk_channels)
+                         init_cfg, decoder_channels=decoder_channels, decoder_trunk_channels=decoder_trunk_channels,
+                         sd_dropout=sd_dropout)
         self.lidar_encoder = PointPillarEncoder(lidar_channels, grid_conf['xbound'], grid_conf['ybound'],
                                                 grid_conf['zbound'], official_voxel_quirks=official_voxel_quirks,
                                                 width=lidar_width)
@@ -58,6 +62,12 @@ class MapKDTeacher(SDPriorMapModel):
         if pre_mae_seg_weight < 0:
             raise ValueError(f'pre_mae_seg_weight must be >= 0, got {pre_mae_seg_weight}')
         self.pre_mae_seg_weight = float(pre_mae_seg_weight)
+        if lidar_aux_seg_weight < 0:
+            raise ValueError(f'lidar_aux_seg_weight must be >= 0, got {lidar_aux_seg_weight}')
+        self.lidar_aux_seg_weight = float(lidar_aux_seg_weight)
+        # training-only head (not part of the official model; absent from its checkpoints when off)
+        self.lidar_aux_head = (nn.Conv2d(lidar_channels, num_classes, 3, padding=1)
+                               if lidar_aux_seg_weight > 0 else None)
         self.hd_prior_checkpoint = hd_prior_checkpoint
 
     def init_weights(self) -> None:
@@ -73,15 +83,20 @@ class MapKDTeacher(SDPriorMapModel):
         print_log(f'MapKDTeacher: mae_head initialised from {path}', logger='current')
 
     def loss(self, inputs: dict, data_samples: dict | None) -> dict[str, Tensor]:
-        """Task losses of the MAE output, plus ``loss_seg_pre_mae`` when ``pre_mae_seg_weight`` > 0."""
-        if self.pre_mae_seg_weight == 0:
+        """Task losses of the MAE output, plus ``loss_seg_pre_mae`` when ``pre_mae_seg_weight`` > 0
+        and ``loss_seg_lidar_aux`` when ``lidar_aux_seg_weight`` > 0."""
+        if self.pre_mae_seg_weight == 0 and self.lidar_aux_seg_weight == 0:
             return super().loss(inputs, data_samples)
         if self.task_loss is None or data_samples is None:
             return super().loss(inputs, data_samples)  # raises the base class's clear error
         outputs = self.extract(inputs)
         losses = self.task_loss(outputs, data_samples)
-        losses['loss_seg_pre_mae'] = self.pre_mae_seg_weight * self.task_loss.seg_loss(
-            outputs['seg_pre_mae'], data_samples['semantic'])
+        if self.pre_mae_seg_weight > 0:
+            losses['loss_seg_pre_mae'] = self.pre_mae_seg_weight * self.task_loss.seg_loss(
+                outputs['seg_pre_mae'], data_samples['semantic'])
+        if self.lidar_aux_head is not None:
+            losses['loss_seg_lidar_aux'] = self.lidar_aux_seg_weight * self.task_loss.seg_loss(
+                self.lidar_aux_head(outputs['lidar_feature']), data_samples['semantic'])
         return losses
 
     def second_bev(self, inputs: dict) -> Tensor:

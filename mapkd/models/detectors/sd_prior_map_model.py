@@ -25,6 +25,9 @@ class SDPriorMapModel(BaseMapModel):
     Subclasses build ``self.second_source`` pieces and implement :meth:`second_bev`.
     ``extract`` returns the heads and ``topdown``, ``<second_feature_name>``, ``bev_small``,
     ``bev_out`` (and ``seg_pre_mae`` when the MAE HD-prior head is on).
+
+    ``sd_dropout``: probability of blanking a training sample's SD map (0 = official), so the
+    model cannot predict from the SD prior alone and must read its sensors (docs/deviations.md).
     """
 
     REQUIRED_INPUTS = ('imgs', 'trans', 'rots', 'sd_map')
@@ -35,8 +38,11 @@ class SDPriorMapModel(BaseMapModel):
                  num_classes: int, embed_dim: int, angle_class: int, pretrained_image_backbone: str | None,
                  loss: dict | None, data_preprocessor: dict | None, init_cfg: dict | None,
                  decoder_channels: int = 256,
-                 decoder_trunk_channels: Sequence[int] = (64, 128, 256)) -> None:
+                 decoder_trunk_channels: Sequence[int] = (64, 128, 256), sd_dropout: float = 0.0) -> None:
         super().__init__(loss=loss, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if not 0.0 <= sd_dropout < 1.0:
+            raise ValueError(f'sd_dropout must be in [0, 1), got {sd_dropout}')
+        self.sd_dropout = float(sd_dropout)
         self.bev_size = check_bev_divisible(grid_conf)
         self.hd_head = hd_head
         bev_channels = camera_channels + second_channels
@@ -61,12 +67,19 @@ class SDPriorMapModel(BaseMapModel):
         """The (B, second_channels, H, W) BEV features concatenated after the camera BEV."""
         raise NotImplementedError
 
+    def _maybe_drop_sd_map(self, sd_map: Tensor) -> Tensor:
+        """In training, blank each sample's SD map with probability ``sd_dropout`` (0 = official)."""
+        if not self.training or self.sd_dropout == 0.0:
+            return sd_map
+        keep = torch.rand(sd_map.shape[0], device=sd_map.device) >= self.sd_dropout
+        return sd_map * keep.view(-1, *([1] * (sd_map.dim() - 1))).to(sd_map.dtype)
+
     def extract(self, inputs: dict) -> dict[str, Tensor]:
         self._require(inputs)
         topdown = self.camera_bev(inputs['imgs'], inputs['rots'], inputs['trans'])
         second = self.second_bev(inputs)
         bev_small = self.conv_bev(torch.cat([topdown, second], dim=1))
-        bev_out, bev_up = self.sd_fusion(bev_small, inputs['sd_map'])
+        bev_out, bev_up = self.sd_fusion(bev_small, self._maybe_drop_sd_map(inputs['sd_map']))
         if bev_up.shape[-2:] != self.bev_size:  # BEV not divisible by 8 (e.g. 100x200): back to the grid
             bev_up = F.interpolate(bev_up, size=self.bev_size, mode='bilinear', align_corners=False)
         outputs = self.bevencode(bev_up)

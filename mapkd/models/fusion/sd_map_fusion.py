@@ -25,11 +25,14 @@ class SDMapFusion(nn.Module):
     :class:`SDMapCrossAttn` attends BEV tokens to SD tokens (sine positions on both), and
     ``conv_up`` (3 x ConvTranspose k4 s2) returns to (B, out_channels, H, W).
 
+    ``norm_first``: pre-norm attention layers (False = official post-norm; see SDMapCrossAttnLayer).
+
     Returns ``(bev_out (B, d, H/8, W/8), bev_up (B, out_channels, H, W))``.
     """
 
     def __init__(self, bev_channels: int = 192, hidden: int = 64, out_channels: int = 192, num_layers: int = 2,
-                 nhead: int = 8, dim_feedforward: int = 192, dropout: float = 0.1, osm_stem: int = 32) -> None:
+                 nhead: int = 8, dim_feedforward: int = 192, dropout: float = 0.1, osm_stem: int = 32,
+                 norm_first: bool = False) -> None:
         super().__init__()
         self.conv_osm = nn.Sequential(
             nn.Conv2d(1, osm_stem, 4, 2, 1), nn.ReLU(),
@@ -37,7 +40,8 @@ class SDMapFusion(nn.Module):
             nn.Conv2d(hidden, hidden, 4, 2, 1, bias=False), nn.BatchNorm2d(hidden), nn.ReLU())
         self.input_proj = nn.Conv2d(bev_channels, hidden, kernel_size=1)
         self.position_embedding = PositionEmbeddingSine(hidden // 2)
-        self.sdmap_crossattn = SDMapCrossAttn(hidden, nhead, num_layers, dim_feedforward, dropout)
+        self.sdmap_crossattn = SDMapCrossAttn(hidden, nhead, num_layers, dim_feedforward, dropout,
+                                              norm_first=norm_first)
         self.conv_up = nn.Sequential(
             nn.ConvTranspose2d(hidden, out_channels, 4, 2, 1), nn.ReLU(),
             nn.ConvTranspose2d(out_channels, out_channels, 4, 2, 1), nn.ReLU(),
