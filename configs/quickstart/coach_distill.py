@@ -28,3 +28,11 @@ model = dict(
                                'bevencode.layer1', 'bevencode.layer2', 'bevencode.layer3', 'bevencode.up1',
                                'bevencode.up2']),
 )
+# The coach trains 150 iterations, like the teacher and the students (stage 0: 90). With the teacher
+# that reads its LiDAR (configs/quickstart/teacher.py), a 90-iteration coach stayed below the
+# camera-only baseline (seed 0: 33.12 vs 33.99 mIoU; 150 iterations: 37.00).
+max_iters = 150
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters + 1)
+param_scheduler = [dict(type='MultiStepLR', milestones=[int(max_iters * 0.8)], gamma=0.2, by_epoch=False,
+                        begin=0, end=max_iters)]
+default_hooks = dict(checkpoint=dict(interval=max_iters))

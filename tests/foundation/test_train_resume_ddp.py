@@ -152,3 +152,18 @@ def test_two_process_ddp_ranks_agree(tmp_path, synthetic_root):
     ckpt = load_ckpt(str(work / 'iter_2.pth'))
     model_key = next(iter(rank0))
     assert torch.allclose(ckpt['state_dict'][model_key], rank0[model_key], atol=1e-6)
+
+
+def test_tools_test_zero_inputs_ablation(trained, tmp_path):
+    """``--zero-inputs`` evaluates with the named inputs zeroed; a name the batch lacks is named."""
+    work, opts = trained
+    run_tool([sys.executable, 'tools/test.py', CONFIG, str(work / 'iter_2.pth'), '--work-dir', str(tmp_path),
+              '--zero-inputs', 'imgs', '--cfg-options', *opts])
+    payload = json.loads((tmp_path / 'metrics.json').read_text())
+    assert 0.0 <= payload['metrics']['mIoU'] <= 1.0
+    proc = subprocess.run([sys.executable, 'tools/test.py', CONFIG, str(work / 'iter_2.pth'), '--work-dir',
+                           str(tmp_path / 'bad'), '--zero-inputs', 'lidar_mask', '--cfg-options', *opts],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900,
+                          env=dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1'))
+    assert proc.returncode != 0
+    assert 'zero_inputs names "lidar_mask"' in proc.stderr and "'imgs'" in proc.stderr

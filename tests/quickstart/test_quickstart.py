@@ -39,6 +39,10 @@ def test_quickstart_runs_every_stage_and_writes_the_report(tmp_path):
     # stage 0 (masked HD-prior pre-training) ran and the teacher's MAE head started from it
     assert (work / 'hd_prior' / 'iter_2.pth').is_file()
     assert f"mae_head initialised from {work / 'hd_prior' / 'iter_2.pth'}" in (work / 'teacher.log').read_text()
+    # the quickstart teacher trains its LiDAR branch with the auxiliary loss (training-only head)
+    from mapkd.utils.checkpoint import load_state_dict_file
+    teacher_state = load_state_dict_file(str(work / 'teacher' / 'iter_2.pth'))
+    assert {'lidar_aux_head.weight', 'lidar_aux_head.bias'} <= set(teacher_state)
     # the coach starts its shared parts from the trained teacher (configs/quickstart/coach_distill.py)
     assert "student modules ['camera_bev', 'conv_bev', 'sd_fusion'" in (work / 'coach.log').read_text()
     results = json.loads((work / 'results.json').read_text())
