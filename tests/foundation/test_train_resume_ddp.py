@@ -162,8 +162,8 @@ def test_tools_test_zero_inputs_ablation(trained, tmp_path):
     payload = json.loads((tmp_path / 'metrics.json').read_text())
     assert 0.0 <= payload['metrics']['mIoU'] <= 1.0
     proc = subprocess.run([sys.executable, 'tools/test.py', CONFIG, str(work / 'iter_2.pth'), '--work-dir',
-                           str(tmp_path / 'bad'), '--zero-inputs', 'lidar_mask', '--cfg-options', *opts],
+                           str(tmp_path / 'bad'), '--zero-inputs', 'radar', '--cfg-options', *opts],
                           cwd=ROOT, capture_output=True, text=True, timeout=900,
                           env=dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1'))
     assert proc.returncode != 0
-    assert 'zero_inputs names "lidar_mask"' in proc.stderr and "'imgs'" in proc.stderr
+    assert 'zero_inputs names "radar"' in proc.stderr and "'imgs'" in proc.stderr

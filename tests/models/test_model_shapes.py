@@ -208,7 +208,7 @@ def test_data_preprocessor_zero_inputs_ablation() -> None:
     assert ablated['inputs']['lidar_mask'].sum() == 0
     assert ablated['inputs']['imgs'].dtype == torch.float32 and ablated['inputs']['imgs'].abs().sum() == 0
     assert torch.equal(ablated['inputs']['sd_map'], batch['inputs']['sd_map'])
-    with pytest.raises(KeyError, match='"lidar".*lidar_mask'):
+    with pytest.raises(ValueError, match='"lidar".*lidar_mask'):
         MODELS.build(dict(type='MapDataPreprocessor', zero_inputs=['lidar']))(batch)
     with pytest.raises(ValueError, match='list of input names'):
         MODELS.build(dict(type='MapDataPreprocessor', zero_inputs='imgs'))

@@ -44,7 +44,7 @@ class MapDataPreprocessor(BaseDataPreprocessor):
     ``zero_inputs`` (ablation, default none): names of ``inputs`` replaced by zeros after the
     steps above, e.g. ``('lidar_mask',)`` = no LiDAR points, ``('imgs',)`` = mean-grey images,
     ``('sd_map',)`` = an empty SD map. ``tools/test.py --zero-inputs`` sets it; it measures which
-    inputs a trained model really uses. A name the batch does not carry raises ``KeyError``.
+    inputs a trained model really uses. A name the batch does not carry raises ``ValueError``.
     """
 
     def __init__(self, mean: Sequence[float] = tuple(255.0 * m for m in IMAGENET_MEAN),
@@ -75,7 +75,7 @@ class MapDataPreprocessor(BaseDataPreprocessor):
             moved_inputs['imgs'] = self.normalize_images(moved_inputs['imgs'])
         for name in self.zero_inputs:
             if name not in moved_inputs:
-                raise KeyError(f'MapDataPreprocessor: zero_inputs names "{name}", but the batch inputs are '
+                raise ValueError(f'MapDataPreprocessor: zero_inputs names "{name}", but the batch inputs are '
                                f'{sorted(moved_inputs)}')
             moved_inputs[name] = torch.zeros_like(moved_inputs[name])
         samples = data.get('data_samples')
