@@ -139,11 +139,8 @@ def test_data_preprocessor_moves_tensors_only() -> None:
         preprocessor([1, 2])
 
 
-def test_teacher_pre_mae_deep_supervision_is_opt_in():
-    """``pre_mae_seg_weight`` adds a seg loss on the pre-MAE logits; 0 (default) is the official loss."""
-    import torch
+def _tiny_teacher_setup():
     from mapkd.benchmarks.common import synthetic_batch, synthetic_targets
-    from mapkd.registry import MODELS
     from mmengine.config import Config
     grid = dict(xbound=[-30.0, 30.0, 0.75], ybound=[-15.0, 15.0, 0.75], zbound=[-10.0, 10.0, 20.0],
                 dbound=[4.0, 45.0, 1.0])
@@ -153,7 +150,12 @@ def test_teacher_pre_mae_deep_supervision_is_opt_in():
                   mae=dict(patch_size=4, embed_dim=32, depth=1, num_heads=2, pos_embed_offset_bug=False),
                   loss=dict(type='MapTaskLoss'))
     torch.manual_seed(0)
-    inputs, targets = synthetic_batch(cfg, 1, 'cpu'), synthetic_targets(cfg, 1, 'cpu')
+    return common, synthetic_batch(cfg, 2, 'cpu'), synthetic_targets(cfg, 2, 'cpu')
+
+
+def test_teacher_pre_mae_deep_supervision_is_opt_in():
+    """``pre_mae_seg_weight`` adds a seg loss on the pre-MAE logits; 0 (default) is the official loss."""
+    common, inputs, targets = _tiny_teacher_setup()
     official = MODELS.build(common)
     assert 'loss_seg_pre_mae' not in official.loss(inputs, targets)
     deep = MODELS.build(dict(common, pre_mae_seg_weight=0.5))
@@ -212,20 +214,6 @@ def test_data_preprocessor_zero_inputs_ablation() -> None:
         MODELS.build(dict(type='MapDataPreprocessor', zero_inputs=['lidar']))(batch)
     with pytest.raises(ValueError, match='list of input names'):
         MODELS.build(dict(type='MapDataPreprocessor', zero_inputs='imgs'))
-
-
-def _tiny_teacher_setup():
-    from mapkd.benchmarks.common import synthetic_batch, synthetic_targets
-    from mmengine.config import Config
-    grid = dict(xbound=[-30.0, 30.0, 0.75], ybound=[-15.0, 15.0, 0.75], zbound=[-10.0, 10.0, 20.0],
-                dbound=[4.0, 45.0, 1.0])
-    cfg = Config(dict(grid_conf=grid, image_size=(64, 192), max_points=500))
-    common = dict(type='MapKDTeacher', grid_conf=grid, image_size=(64, 192), camera_channels=16, lidar_channels=16,
-                  lidar_width=8, decoder_channels=16, decoder_trunk_channels=(16, 16, 32),
-                  mae=dict(patch_size=4, embed_dim=32, depth=1, num_heads=2, pos_embed_offset_bug=False),
-                  loss=dict(type='MapTaskLoss'))
-    torch.manual_seed(0)
-    return common, synthetic_batch(cfg, 2, 'cpu'), synthetic_targets(cfg, 2, 'cpu')
 
 
 def test_teacher_lidar_aux_loss_trains_the_lidar_encoder_only() -> None:
