@@ -41,6 +41,14 @@ STAGES = (
 # the option that hands a finished stage's checkpoint to a stage that needs it
 NEED_OPTIONS = {'hd_prior': 'model.hd_prior_checkpoint', 'teacher': 'model.teachers.teacher.checkpoint',
                 'coach': 'model.teachers.coach.checkpoint'}
+# Optional student variants (--ablations): the distilled student with one MapKD loss switched off,
+# same architecture, schedule and seed as the two students above; trained after them against the
+# run's teacher and coach, evaluated the same way and added to the report.
+STAGE_NAMES = tuple(name for name, _, _, _ in STAGES)
+ABLATIONS = {
+    'msrd_only': ('configs/quickstart/ablations/student_msrd_only.py', 'Student, MSRD only'),
+    'tgpd_only': ('configs/quickstart/ablations/student_tgpd_only.py', 'Student, TGPD only'),
+}
 LABELS = {'teacher': 'Teacher (P-MapNet)', 'coach': 'Coach (distilled from teacher)',
           'student_distilled': 'Student, MapKD (TGPD + MSRD)', 'student_baseline': 'Student, baseline'}
 
@@ -89,6 +97,9 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument('--skip-visualization', action='store_true')
     parser.add_argument('--reuse', action='store_true',
                         help='keep stages that already have a final checkpoint in the work dir')
+    parser.add_argument('--ablations', nargs='+', default=[], choices=sorted(ABLATIONS),
+                        help='also train and evaluate these distilled-student variants (one loss off each); '
+                             'with --reuse, an existing run only trains what it lacks')
     parser.add_argument('--iters', type=int, default=None,
                         help='override the training iterations of every stage (default: the configs\' value)')
     return parser.parse_args(argv)
@@ -150,6 +161,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         train_opt.append('randomness.deterministic=False')
     ckpts: dict = {}
     train_stages = list(PRETRAIN_STAGES) + [(name, config, needs) for name, config, _, needs in STAGES]
+    train_stages += [(f'student_{name}', ABLATIONS[name][0], ('teacher', 'coach')) for name in args.ablations]
     for name, config, needs in train_stages:
         stage_dir = osp.join(work, name)
         extra = list(data_opt) + train_opt
@@ -171,9 +183,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     # The distilled student is exported from its distiller checkpoint and evaluated with the
     # baseline student's config: same architecture, so the two rows are directly comparable.
-    student_ckpt = osp.join(work, 'student_distilled', 'student_only.pth')
-    run([python, 'scripts/extract_student.py', ckpts['student_distilled'], student_ckpt],
-        osp.join(work, 'student_distilled.log'))
+    student_ckpt = export_student(python, work, 'student_distilled', ckpts)
     eval_plan = {
         'teacher': ('configs/quickstart/teacher.py', ckpts['teacher'], []),
         'coach': ('configs/quickstart/coach_distill.py', ckpts['coach'],
@@ -181,6 +191,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         'student_distilled': ('configs/quickstart/student_baseline.py', student_ckpt, []),
         'student_baseline': ('configs/quickstart/student_baseline.py', ckpts['student_baseline'], []),
     }
+    for name in args.ablations:
+        stage = f'student_{name}'
+        eval_plan[stage] = ('configs/quickstart/student_baseline.py', export_student(python, work, stage, ckpts), [])
     results: dict = {}
     bench: dict = {}
     for name, (config, ckpt, extra) in eval_plan.items():
@@ -191,6 +204,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
              *data_opt, *extra], osp.join(work, name + '.test.log'))
         with open(osp.join(test_dir, 'metrics.json')) as handle:
             results[name] = json.load(handle)['metrics']
+        timings[f'eval_{name}'] = time.time() - t0
+        if name not in STAGE_NAMES:
+            continue   # an ablation: the student's architecture, timed in its row already
         out = osp.join(work, name, 'benchmark.json')
         run([python, 'tools/benchmark.py', 'latency', config, '--batch-sizes', '1',
              '--precisions', 'fp32', '--iters', '5', '--out', out,
@@ -212,6 +228,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                   indent=2)
     log(f'done in {timings["total"] / 60:.1f} min; report: {report}')
     return 0
+
+
+def export_student(python: str, work: str, stage: str, ckpts: dict) -> str:
+    """Export the student of a distiller checkpoint (``stage``) for evaluation with the student config."""
+    out = osp.join(work, stage, 'student_only.pth')
+    run([python, 'scripts/extract_student.py', ckpts[stage], out], osp.join(work, f'{stage}.log'))
+    return out
 
 
 def _fmt(value, scale: float = 100.0) -> str:
@@ -238,12 +261,15 @@ def write_report(work: str, results: dict, bench: dict, timings: dict, args) -> 
              f'training seed {args.seed}; evaluated on the synthetic val split. IoU/mAP in %.', '',
              '| model | modalities | divider | ped crossing | boundary | mIoU | mAP | params (M) | latency bs1 (ms) |',
              '|---|---|---|---|---|---|---|---|---|']
-    for name, _, modalities, _ in STAGES:
+    rows = [(name, LABELS[name], modalities, name) for name, _, modalities, _ in STAGES]
+    rows += [(f'student_{name}', ABLATIONS[name][1] + ' (ablation)', 'C', 'student_distilled')
+             for name in args.ablations]
+    for name, label, modalities, bench_name in rows:
         m = results[name]
-        b = bench.get(name, {})
+        b = bench.get(bench_name, {})
         params = b.get('params')
         latency = b.get('latency_ms', {}).get('fp32_bs1')
-        lines.append(f'| {LABELS[name]} | {modalities} | {_fmt(m.get("IoU/divider"))} | '
+        lines.append(f'| {label} | {modalities} | {_fmt(m.get("IoU/divider"))} | '
                      f'{_fmt(m.get("IoU/ped_crossing"))} | {_fmt(m.get("IoU/boundary"))} | '
                      f'{_fmt(m.get("mIoU"))} | {_fmt(m.get("mAP"))} | '
                      f'{"-" if params is None else f"{params / 1e6:.2f}"} | '

@@ -18,7 +18,7 @@ def test_quickstart_runs_every_stage_and_writes_the_report(tmp_path):
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
     proc = subprocess.run([sys.executable, 'tools/quickstart.py', '--work-dir', str(work), '--data-root', str(city),
                            '--scenes', '3', '--val-scenes', '1', '--samples-per-scene', '4', '--iters', '2',
-                           '--seed', '3'],
+                           '--seed', '3', '--ablations', 'msrd_only', 'tgpd_only'],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert 'synthetic city generated' in proc.stdout
@@ -47,12 +47,22 @@ def test_quickstart_runs_every_stage_and_writes_the_report(tmp_path):
     assert "student modules ['camera_bev', 'conv_bev', 'sd_fusion'" in (work / 'coach.log').read_text()
     results = json.loads((work / 'results.json').read_text())
     assert results['seed'] == 3
-    assert set(results['results']) == {'teacher', 'coach', 'student_distilled', 'student_baseline'}
+    assert set(results['results']) == {'teacher', 'coach', 'student_distilled', 'student_baseline',
+                                       'student_msrd_only', 'student_tgpd_only'}
     for metrics in results['results'].values():
         assert 0.0 <= metrics['mIoU'] <= 1.0 and 0.0 <= metrics['mAP'] <= 1.0
     report = (work / 'report.md').read_text()
     for label in quickstart.LABELS.values():
         assert f'| {label} |' in report
+    # the ablations trained exactly their loss set against the run's teacher and coach
+    for name, (_, label) in quickstart.ABLATIONS.items():
+        assert f'| {label} (ablation) |' in report
+        log = (work / f'student_{name}.log').read_text()
+        assert str(work / 'teacher' / 'iter_2.pth') in log and str(work / 'coach' / 'iter_2.pth') in log
+    from mmengine.config import Config
+    for name, want in (('msrd_only', ['MSRDLoss', 'MSRDLoss']), ('tgpd_only', ['TGPDLoss', 'TGPDLoss'])):
+        dumped = Config.fromfile(str(work / f'student_{name}' / f'student_{name}.py'))
+        assert [loss['type'] for loss in dumped.model.distill_losses] == want
     assert '## Checks' in report and 'teacher > coach > baseline student on mIoU' in report
     pngs = sorted(p for p in os.listdir(work / 'vis') if p.endswith('.png'))
     assert len(pngs) == 4 and all(f'(vis/{p})' in report for p in pngs)
