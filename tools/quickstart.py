@@ -41,10 +41,10 @@ STAGES = (
 # the option that hands a finished stage's checkpoint to a stage that needs it
 NEED_OPTIONS = {'hd_prior': 'model.hd_prior_checkpoint', 'teacher': 'model.teachers.teacher.checkpoint',
                 'coach': 'model.teachers.coach.checkpoint'}
+STAGE_NAMES = tuple(name for name, _, _, _ in STAGES)
 # Optional student variants (--ablations): the distilled student with one MapKD loss switched off,
 # same architecture, schedule and seed as the two students above; trained after them against the
 # run's teacher and coach, evaluated the same way and added to the report.
-STAGE_NAMES = tuple(name for name, _, _, _ in STAGES)
 ABLATIONS = {
     'msrd_only': ('configs/quickstart/ablations/student_msrd_only.py', 'Student, MSRD only'),
     'tgpd_only': ('configs/quickstart/ablations/student_tgpd_only.py', 'Student, TGPD only'),
@@ -204,16 +204,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
              *data_opt, *extra], osp.join(work, name + '.test.log'))
         with open(osp.join(test_dir, 'metrics.json')) as handle:
             results[name] = json.load(handle)['metrics']
-        timings[f'eval_{name}'] = time.time() - t0
-        if name not in STAGE_NAMES:
-            continue   # an ablation: the student's architecture, timed in its row already
-        out = osp.join(work, name, 'benchmark.json')
-        run([python, 'tools/benchmark.py', 'latency', config, '--batch-sizes', '1',
-             '--precisions', 'fp32', '--iters', '5', '--out', out,
-             *(['--cfg-options', *extra] if extra else [])],
-            osp.join(work, name + '.bench.log'))
-        with open(out) as handle:
-            bench[name] = json.load(handle)
+        if name in STAGE_NAMES:   # an ablation has the student's architecture: timed in that row
+            out = osp.join(work, name, 'benchmark.json')
+            run([python, 'tools/benchmark.py', 'latency', config, '--batch-sizes', '1',
+                 '--precisions', 'fp32', '--iters', '5', '--out', out,
+                 *(['--cfg-options', *extra] if extra else [])],
+                osp.join(work, name + '.bench.log'))
+            with open(out) as handle:
+                bench[name] = json.load(handle)
         timings[f'eval_{name}'] = time.time() - t0
 
     if not args.skip_visualization:
