@@ -252,3 +252,23 @@ def test_sd_dropout_blanks_sd_maps_in_training_only() -> None:
     assert torch.equal(official._maybe_drop_sd_map(sd_map), sd_map)
     with pytest.raises(ValueError, match='sd_dropout'):
         MODELS.build(dict(common, sd_dropout=1.0))
+
+
+def test_teacher_mae_input_sigmoid_feeds_probabilities_to_the_hd_prior_head() -> None:
+    """``mae_input='sigmoid'`` hands the MAE head sigmoid(pre-MAE logits) (in [0, 1], like its
+    pre-training maps); ``'logits'`` (default, official) hands it the raw logits."""
+    common, inputs, _ = _tiny_teacher_setup()
+    official = MODELS.build(common).eval()
+    fixed = MODELS.build(dict(common, mae_input='sigmoid')).eval()
+    fixed.load_state_dict(official.state_dict())  # no new parameters: same checkpoint layout
+    seen = {}
+    for name, model in (('logits', official), ('sigmoid', fixed)):
+        handle = model.mae_head.register_forward_pre_hook(lambda mod, args, key=name: seen.__setitem__(key, args[0]))
+        with torch.no_grad():
+            out = model.extract(inputs)
+        handle.remove()
+        assert torch.equal(seen[name], out['seg_pre_mae'] if name == 'logits' else torch.sigmoid(out['seg_pre_mae']))
+    assert torch.equal(seen['logits'].sigmoid(), seen['sigmoid'])  # same decoder, only the hand-over differs
+    assert seen['logits'].min() < 0 and 0.0 <= float(seen['sigmoid'].min()) <= float(seen['sigmoid'].max()) <= 1.0
+    with pytest.raises(ValueError, match='mae_input'):
+        MODELS.build(dict(common, mae_input='softmax'))

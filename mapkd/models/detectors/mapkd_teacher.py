@@ -37,6 +37,8 @@ class MapKDTeacher(SDPriorMapModel):
             (``scripts/merge_checkpoints.py``); the quickstart uses this argument.
         sd_dropout: probability of blanking a training sample's SD map (0 = official); see
             :class:`SDPriorMapModel`.
+        mae_input: ``'logits'`` (official) or ``'sigmoid'``: what the MAE head receives; see
+            :class:`SDPriorMapModel`.
     """
 
     SECOND_FEATURE = 'lidar_feature'
@@ -50,11 +52,11 @@ class MapKDTeacher(SDPriorMapModel):
                  pretrained_image_backbone: str | None = None, loss: dict | None = None,
                  data_preprocessor: dict | None = None, init_cfg: dict | None = None,
                  pre_mae_seg_weight: float = 0.0, hd_prior_checkpoint: str | None = None,
-                 sd_dropout: float = 0.0, lidar_aux_seg_weight: float = 0.0) -> None:
+                 sd_dropout: float = 0.0, lidar_aux_seg_weight: float = 0.0, mae_input: str = 'logits') -> None:
         super().__init__(grid_conf, image_size, camera_channels, lidar_channels, view_hidden, sd_fusion, True, mae,
                          num_classes, embed_dim, angle_class, pretrained_image_backbone, loss, data_preprocessor,
                          init_cfg, decoder_channels=decoder_channels, decoder_trunk_channels=decoder_trunk_channels,
-                         sd_dropout=sd_dropout)
+                         sd_dropout=sd_dropout, mae_input=mae_input)
         self.lidar_encoder = PointPillarEncoder(lidar_channels, grid_conf['xbound'], grid_conf['ybound'],
                                                 grid_conf['zbound'], official_voxel_quirks=official_voxel_quirks,
                                                 width=lidar_width)

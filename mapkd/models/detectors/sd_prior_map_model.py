@@ -28,7 +28,14 @@ class SDPriorMapModel(BaseMapModel):
 
     ``sd_dropout``: probability of blanking a training sample's SD map (0 = official), so the
     model cannot predict from the SD prior alone and must read its sensors (docs/deviations.md).
+
+    ``mae_input``: what the MAE HD-prior head receives from the BEV decoder: ``'logits'`` (official,
+    the raw semantic logits) or ``'sigmoid'`` (their per-class probabilities, in [0, 1] like the
+    {0, 1} masked GT maps the head is pre-trained on; fixes the official distribution gap,
+    docs/deviations.md).
     """
+
+    MAE_INPUTS = ('logits', 'sigmoid')
 
     REQUIRED_INPUTS = ('imgs', 'trans', 'rots', 'sd_map')
     SECOND_FEATURE = ''
@@ -38,8 +45,14 @@ class SDPriorMapModel(BaseMapModel):
                  num_classes: int, embed_dim: int, angle_class: int, pretrained_image_backbone: str | None,
                  loss: dict | None, data_preprocessor: dict | None, init_cfg: dict | None,
                  decoder_channels: int = 256,
-                 decoder_trunk_channels: Sequence[int] = (64, 128, 256), sd_dropout: float = 0.0) -> None:
+                 decoder_trunk_channels: Sequence[int] = (64, 128, 256), sd_dropout: float = 0.0,
+                 mae_input: str = 'logits') -> None:
         super().__init__(loss=loss, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if mae_input not in self.MAE_INPUTS:
+            raise ValueError(f'mae_input must be one of {self.MAE_INPUTS}, got {mae_input!r}')
+        if mae_input != 'logits' and not hd_head:
+            raise ValueError(f'mae_input={mae_input!r} needs the MAE HD-prior head (hd_head=True)')
+        self.mae_input = mae_input
         if not 0.0 <= sd_dropout < 1.0:
             raise ValueError(f'sd_dropout must be in [0, 1), got {sd_dropout}')
         self.sd_dropout = float(sd_dropout)
@@ -86,5 +99,6 @@ class SDPriorMapModel(BaseMapModel):
         features = {'topdown': topdown, self.SECOND_FEATURE: second, 'bev_small': bev_small, 'bev_out': bev_out}
         if self.hd_head:
             features['seg_pre_mae'] = outputs['seg']
-            outputs = self.mae_head(outputs['seg'])
+            mae_in = outputs['seg'] if self.mae_input == 'logits' else torch.sigmoid(outputs['seg'])
+            outputs = self.mae_head(mae_in)
         return dict(outputs, **features)
