@@ -28,7 +28,7 @@ model = dict(grid_conf={{_base_.grid_conf}}, image_size={{_base_.image_size}},
              # seed-0 teacher's head dropped every divider (divider IoU 0.0 at its output, 68.3 at
              # its input, 93.2 from the LiDAR feature alone). docs/benchmarks.md, quickstart.
              mae_input='sigmoid')
-# The teacher trains 150 iterations (the coach 90): with the LiDAR loss, seed 4 reaches 34.7 mIoU
+# The teacher trains 150 iterations (as do the coach and the students): with the LiDAR loss, seed 4 reaches 34.7 mIoU
 # at 90 iterations and 44.8 at 150; every later stage depends on the teacher.
 max_iters = 150
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters + 1)
