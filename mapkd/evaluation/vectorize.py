@@ -43,6 +43,10 @@ class VectorizeConfig:
     # warning, because DBSCAN's neighbourhoods grow quadratically with the pixel count. Map
     # elements of a trained model cover a few percent. ``None`` disables it (official behaviour).
     max_class_fraction: float | None = 0.25
+    # DBSCAN on StandardScaler-normalised embeddings (True, official) or on the raw embeddings
+    # (False, not official): with one instance of a class in view, the official scaling makes the
+    # clustering split the line and drop pixels as noise at random (docs/evaluation.md).
+    standardize_embeddings: bool = True
 
 
 def _as_tensor(value: Any, name: str, channels: int | None = None) -> torch.Tensor:
@@ -115,7 +119,8 @@ def vectorize(seg_logits: Any, embedding: Any, direction: Any, grid: BevGrid,
             warnings.warn(f'vectorize: class {cls} covers {mask.mean():.0%} of the raster '
                           f'(> max_class_fraction={config.max_class_fraction}); not vectorised')
             continue
-        instance = cluster_instances(mask, emb_hwd, config.dbscan_eps, config.dbscan_min_samples)
+        instance = cluster_instances(mask, emb_hwd, config.dbscan_eps, config.dbscan_min_samples,
+                                     config.standardize_embeddings)
         if instance is None:
             continue
         class_prob = prob[cls].clone()

@@ -93,3 +93,39 @@ def test_sort_points_by_dist_chains_neighbours():
 def test_shape_mismatch_is_a_clear_error():
     with pytest.raises(ValueError, match='direction must have shape'):
         vectorize(torch.zeros(4, 200, 400), torch.zeros(16, 200, 400), torch.zeros(10, 200, 400), GRID)
+
+
+def _single_line_with_embedding_noise(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """One 3-px-wide line of 240 px (one instance) whose 16-d embeddings sit within the
+    discriminative loss's pull radius (0.5) of their mean, as a trained head would give."""
+    rng = np.random.default_rng(seed)
+    mask = np.zeros((80, 160), dtype=bool)
+    mask[39:42, 20:100] = True
+    emb = np.zeros((80, 160, 16), dtype=np.float32)
+    emb[mask] = rng.normal(0.0, 0.12, size=(int(mask.sum()), 16)) + 1.0
+    return mask, emb
+
+
+def test_raw_embeddings_keep_a_single_instance_whole():
+    from mapkd.evaluation.cluster import cluster_instances
+    mask, emb = _single_line_with_embedding_noise()
+    raw = cluster_instances(mask, emb, standardize=False)
+    assert set(np.unique(raw[mask])) == {1}          # one instance, no pixel dropped as noise
+
+
+def test_official_standardisation_fragments_a_single_instance():
+    # The official StandardScaler rescales the within-instance spread to unit variance, so with
+    # one instance in view DBSCAN (eps 1.5 in 16-d) drops most pixels as noise.
+    from mapkd.evaluation.cluster import cluster_instances
+    mask, emb = _single_line_with_embedding_noise()
+    official = cluster_instances(mask, emb)
+    assert (official[mask] == 0).mean() > 0.5
+
+
+def test_vectorize_config_selects_the_clustering():
+    seg, emb, direction, _ = clean_head_outputs(LINES[:1], GRID)
+    emb = emb + 0.12 * torch.randn(emb.shape, generator=torch.Generator().manual_seed(0))
+    official = vectorize(seg, emb, direction, GRID)
+    raw = vectorize(seg, emb, direction, GRID, VectorizeConfig(standardize_embeddings=False))
+    assert len(raw) == 1 and raw[0]['type'] == 0
+    assert sum(v['pts_num'] for v in official) < raw[0]['pts_num']
