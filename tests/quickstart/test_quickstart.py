@@ -64,6 +64,7 @@ def test_quickstart_runs_every_stage_and_writes_the_report(tmp_path):
         dumped = Config.fromfile(str(work / f'student_{name}' / f'student_{name}.py'))
         assert [loss['type'] for loss in dumped.model.distill_losses] == want
     assert '## Checks' in report and 'teacher > coach > baseline student on mIoU' in report
+    assert 'mAP clusters the raw instance embeddings' in report   # the protocol is stated
     pngs = sorted(p for p in os.listdir(work / 'vis') if p.endswith('.png'))
     assert len(pngs) == 4 and all(f'(vis/{p})' in report for p in pngs)
 
@@ -115,3 +116,11 @@ def test_same_seed_gives_the_same_teacher_bit_for_bit(tmp_path, synthetic_root):
     assert weights[0].keys() == weights[1].keys()
     different = [k for k in weights[0] if not torch.equal(weights[0][k], weights[1][k])]
     assert not different, different[:5]
+
+
+def test_report_names_the_mAP_clustering_of_the_config():
+    # the quickstart evaluates with the raw-embedding clustering, the nuScenes configs officially
+    assert 'raw instance embeddings' in quickstart.clustering_note(
+        osp.join(ROOT, 'configs/quickstart/student_baseline.py'))
+    assert '(official)' in quickstart.clustering_note(
+        osp.join(ROOT, 'configs/mapkd/student_cam_only_60x30_10e.py'))

@@ -33,7 +33,7 @@ test_dataloader = val_dataloader
 # mAP: the P-MapNet protocol, except that DBSCAN clusters the raw instance embeddings instead of
 # StandardScaler-normalised ones (official). In this city a class mask often holds one instance; the
 # official scaling blows its within-instance spread up to unit variance and DBSCAN then splits the
-# line and drops 20-50 % of its pixels as noise, at random (docs/evaluation.md, deviation 13). The
+# line and drops 27-52 % of its pixels as noise, at random (docs/evaluation.md, deviation 13). The
 # nuScenes configs keep the official clustering.
 val_evaluator = dict(type='MapMetric', grid_conf=grid_conf,
                      vectorize_cfg=dict(standardize_embeddings=False))
