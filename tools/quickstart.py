@@ -267,7 +267,7 @@ def write_report(work: str, results: dict, bench: dict, timings: dict, args) -> 
              f'Synthetic city ({args.scenes} scenes x {args.samples_per_scene} samples, {args.val_scenes} of them '
              f'val, city seed 0), '
              f'training seed {args.seed}; evaluated on the synthetic val split. IoU/mAP in %; '
-             f'{clustering_note(STAGES[-1][1])}', '',
+             f'{clustering_note(osp.join(ROOT, STAGES[-1][1]))}', '',
              '| model | modalities | divider | ped crossing | boundary | mIoU | mAP | params (M) | latency bs1 (ms) |',
              '|---|---|---|---|---|---|---|---|---|']
     rows = [(name, LABELS[name], modalities, name) for name, _, modalities, _ in STAGES]
