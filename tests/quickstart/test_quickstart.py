@@ -64,6 +64,11 @@ def test_quickstart_runs_every_stage_and_writes_the_report(tmp_path):
         dumped = Config.fromfile(str(work / f'student_{name}' / f'student_{name}.py'))
         assert [loss['type'] for loss in dumped.model.distill_losses] == want
     assert '## Checks' in report and 'teacher > coach > baseline student on mIoU' in report
+    # the students share one architecture: timed once, the same latency and params in both rows
+    rows = {line.split(' | ')[0].lstrip('| '): line.split(' | ') for line in report.splitlines() if line.startswith('| ')}
+    distilled, baseline = rows[quickstart.LABELS['student_distilled']], rows[quickstart.LABELS['student_baseline']]
+    assert distilled[-2:] == baseline[-2:] and baseline[-1].strip(' |') != '-'
+    assert not (work / 'student_baseline.bench.log').exists() and (work / 'student_distilled.bench.log').is_file()
     assert 'mAP clusters the raw instance embeddings' in report   # the protocol is stated
     pngs = sorted(p for p in os.listdir(work / 'vis') if p.endswith('.png'))
     assert len(pngs) == 4 and all(f'(vis/{p})' in report for p in pngs)
