@@ -95,7 +95,7 @@ def main() -> None:
             seg = seg + noise * torch.randn(seg.shape, generator=gen)
             direction = direction + noise * torch.randn(direction.shape, generator=gen)
             coords, confs, types = official_vectorize(seg.clone(), emb.clone(), direction.clone(), 36)
-            ours = vectorize(seg, emb, direction, grid, VectorizeConfig(start_point='first', max_class_fraction=None))
+            ours = vectorize(seg, emb, direction, grid, VectorizeConfig(start_point='first', max_class_pixels=None))
             same = len(coords) == len(ours) and all(
                 np.array_equal(grid.pixels_to_ego(c).astype(np.float32), o['pts']) and t == o['type']
                 and abs(cf - o['confidence_level']) < 1e-7 for c, cf, t, o in zip(coords, confs, types, ours))

@@ -129,3 +129,33 @@ def test_vectorize_config_selects_the_clustering():
     raw = vectorize(seg, emb, direction, GRID, VectorizeConfig(standardize_embeddings=False))
     assert len(raw) == 1 and raw[0]['type'] == 0
     assert sum(v['pts_num'] for v in official) < raw[0]['pts_num']
+
+
+def _many_boundaries_on_a_coarse_grid():
+    """Seven 5-px boundaries on the quickstart's 80 x 160 grid (0.375 m): 44 % of the raster."""
+    grid = BevGrid.from_bounds([-30.0, 30.0, 0.375], [-15.0, 15.0, 0.375])
+    lines = [(np.array([[-28.0, y], [28.0, y]]), 2) for y in (-12.0, -8.0, -4.0, 0.0, 4.0, 8.0, 12.0)]
+    seg, emb, direction, _ = clean_head_outputs(lines, grid)
+    return grid, seg, emb, direction, lines
+
+
+def test_lines_covering_much_of_a_coarse_raster_are_vectorised():
+    # Regression: a guard on the *fraction* of the raster (0.25) dropped whole classes of trained
+    # models on coarse CPU grids, where 5-px lines cover a large share of the pixels.
+    import warnings
+    grid, seg, emb, direction, lines = _many_boundaries_on_a_coarse_grid()
+    assert (seg.argmax(0) == 3).float().mean() > 0.4
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        vectors = vectorize(seg, emb, direction, grid, VectorizeConfig(standardize_embeddings=False))
+    assert len(vectors) == len(lines) and {v['type'] for v in vectors} == {2}
+    ys = sorted(float(np.median(v['pts'][:, 1])) for v in vectors)
+    np.testing.assert_allclose(ys, [pts[0, 1] for pts, _ in lines], atol=0.5)
+
+
+def test_class_above_max_class_pixels_is_skipped_with_a_warning():
+    grid, seg, emb, direction, _ = _many_boundaries_on_a_coarse_grid()
+    with pytest.warns(UserWarning, match=r'class 3 covers \d+ pixels .*max_class_pixels=1000'):
+        vectors = vectorize(seg, emb, direction, grid, VectorizeConfig(standardize_embeddings=False,
+                                                                        max_class_pixels=1000))
+    assert vectors == []
