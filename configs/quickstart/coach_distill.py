@@ -18,6 +18,10 @@ model = dict(
     teachers=dict(teacher=dict(config=teacher_config, checkpoint=teacher_checkpoint)),
     distill_losses=[dict(tgpd, teacher='teacher', weight=0.8), dict(msrd, teacher='teacher', weight=0.8)],
     data_preprocessor=dict(type='MapDataPreprocessor'),
+    # the frozen models run once per training sample (the 1st epoch of ~1.9), not every step: the
+    # pipeline has no augmentation, and on the CPU training stays bit-identical (320 samples kept,
+    # ~80 MB per frozen model here; mapkd/models/distillers/target_cache.py)
+    cache_targets=True,
     # Quickstart only (the official train_C.py starts the coach from scratch): the parts the coach
     # shares with the teacher (camera branch, BEV reduction, SD-map fusion, decoder trunk and
     # segmentation head) start from the trained teacher; the simulated-LiDAR branch and the

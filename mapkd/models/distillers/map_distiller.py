@@ -12,6 +12,7 @@ from mapkd.registry import MODELS
 from mapkd.utils.checkpoint import load_strict
 
 from .frozen_model import build_frozen_model
+from .target_cache import FrozenTargetCache, RecordingTargets
 
 
 class FrozenModels:
@@ -57,7 +58,9 @@ class MapDistiller(BaseModel):
                                    coach=dict(model=dict(type='MapKDCoach', ...), checkpoint=...)),
                      distill_losses=[dict(type='TGPDLoss', teacher='teacher', weight=0.5), ...],
                      # optional: start named student parts from a frozen model's weights
-                     student_init=dict(source='teacher', modules=['camera_bev', 'sd_fusion']))
+                     student_init=dict(source='teacher', modules=['camera_bev', 'sd_fusion']),
+                     # optional: run each frozen model once per training sample (no augmentation)
+                     cache_targets=True)
 
     * ``loss`` mode: the student's task losses (``loss_seg`` ...) plus one entry per
       distillation loss (``loss_tgpd_teacher``, ``loss_msrd_coach``, ...). Frozen models run
@@ -66,11 +69,17 @@ class MapDistiller(BaseModel):
       directly evaluable with ``tools/test.py`` on the distillation config.
     * ``state_dict()`` holds the student (``student.*``) and the trained parts of the losses
       (``distill_losses.<i>.*``: TGPD projections, adapters) only.
+    * ``cache_targets=True`` keeps, per training sample (``data_samples['token']``), the frozen
+      outputs the losses read, and runs a frozen model only on batches holding a sample it has not
+      seen (:mod:`mapkd.models.distillers.target_cache`). Only valid when a sample's frozen inputs
+      are the same every epoch (no random augmentation: true of the map pipelines here); the
+      quickstart uses it (from its 2nd epoch no frozen forward runs; training is bit-identical).
     """
 
     def __init__(self, student: dict, teachers: Mapping[str, Mapping],
                  distill_losses: Sequence[dict], data_preprocessor: dict | None = None,
-                 init_cfg: dict | None = None, student_init: Mapping | None = None) -> None:
+                 init_cfg: dict | None = None, student_init: Mapping | None = None,
+                 cache_targets: bool = False) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='MapDataPreprocessor')
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -102,6 +111,7 @@ class MapDistiller(BaseModel):
                       'not built', logger='current', level=30)
         self.frozen = FrozenModels({name: build_frozen_model(name, teachers[name]) for name in used})
         self.student_init = self._check_student_init(student_init, teachers)
+        self.target_cache = FrozenTargetCache() if cache_targets else None
 
     # ------------------------------------------------------------------ student initialisation
     def _check_student_init(self, spec: Mapping | None, teachers: Mapping) -> dict | None:
@@ -160,14 +170,26 @@ class MapDistiller(BaseModel):
         return self
 
     @torch.no_grad()
+    def extract_target(self, name: str, inputs: dict) -> dict[str, Tensor]:
+        """Outputs of the frozen model ``name``, computed in eval mode without gradients."""
+        model = self.frozen[name]
+        if model.training:  # someone called .train() on it directly: refuse silently drifting BN
+            model.eval()
+        return model.extract(inputs)
+
     def extract_targets(self, inputs: dict) -> dict[str, dict[str, Tensor]]:
         """Outputs of every frozen model, computed in eval mode without gradients."""
-        targets = {}
-        for name, model in self.frozen.items():
-            if model.training:  # someone called .train() on it directly: refuse silently drifting BN
-                model.eval()
-            targets[name] = model.extract(inputs)
-        return targets
+        return {name: self.extract_target(name, inputs) for name in self.frozen}
+
+    def _batch_tokens(self, data_samples: Mapping) -> list[str]:
+        tokens = data_samples.get('token') if isinstance(data_samples, Mapping) else None
+        if tokens is None:
+            raise KeyError('MapDistiller(cache_targets=True) keys the cache by data_samples["token"]; '
+                           f'the batch has {sorted(data_samples) if isinstance(data_samples, Mapping) else data_samples!r}')
+        tokens = [str(token) for token in tokens]
+        if len(set(tokens)) != len(tokens):
+            raise ValueError(f'MapDistiller(cache_targets=True): a batch holds the same sample twice: {tokens}')
+        return tokens
 
     # ------------------------------------------------------------------ forward
     def forward(self, inputs: dict, data_samples: dict | None = None, mode: str = 'tensor'):
@@ -181,7 +203,17 @@ class MapDistiller(BaseModel):
         """Student task losses + every distillation term, each under its own key."""
         if data_samples is None:
             raise ValueError('MapDistiller: mode="loss" needs data_samples')
-        targets = self.extract_targets(inputs)
+        cache = self.target_cache
+        tokens = self._batch_tokens(data_samples) if cache is not None else None
+        targets, computed = {}, []
+        for name in self.frozen:
+            cached = cache.lookup(name, tokens) if cache is not None else None
+            if cached is None:
+                cached = self.extract_target(name, inputs)
+                computed.append(name)
+            targets[name] = cached
+        if cache is not None:
+            targets = {name: RecordingTargets(out, name, cache.keys_of(name)) for name, out in targets.items()}
         student_out = self.student.extract(inputs)
         losses = dict(self.student.task_loss(student_out, data_samples))
         for loss in self.distill_losses:
@@ -190,4 +222,6 @@ class MapDistiller(BaseModel):
                 if key in losses:
                     raise KeyError(f'MapDistiller: loss key {key!r} is produced twice')
                 losses[key] = value
+        for name in computed if cache is not None else ():
+            cache.store(name, tokens, targets[name], targets[name].read)
         return losses
