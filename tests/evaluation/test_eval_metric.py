@@ -88,3 +88,32 @@ def test_two_process_evaluation_equals_single_process(tmp_path):
     for key, value in single.items():
         assert distributed[key] == pytest.approx(value, abs=1e-12), key
     assert json.loads(ddp_sub.read_text()) == json.loads(single_sub.read_text())
+
+
+def test_post_processing_workers_give_the_same_numbers_and_submission(tmp_path):
+    """num_workers > 0 moves vectorisation + AP into worker processes; nothing may change."""
+    samples = make_samples(12, seed=3)
+    inline_sub, pooled_sub = tmp_path / 'inline.json', tmp_path / 'pooled.json'
+    inline = MapMetric(GRID_CONF, submission_path=str(inline_sub))
+    pooled = MapMetric(GRID_CONF, submission_path=str(pooled_sub), num_workers=2)
+    for metric in (inline, pooled):
+        for start in range(0, len(samples), 2):
+            metric.process({}, samples[start:start + 2])
+    # with 2 workers at most 16 samples wait: all 12 are still queued, in order, without results
+    assert len(pooled._pending) == 12 and 'ap' not in pooled.results[0]
+    inline_metrics, pooled_metrics = inline.evaluate(len(samples)), pooled.evaluate(len(samples))
+    assert pooled_metrics == inline_metrics and 0.0 < inline_metrics['mAP'] < 1.0
+    assert pooled._pool is None and not pooled._pending   # workers shut down after the evaluation
+    assert json.loads(pooled_sub.read_text()) == json.loads(inline_sub.read_text())
+
+
+def test_post_processing_worker_errors_name_the_sample():
+    bad = make_samples(1)[0]
+    bad['gt_vectors'] = [dict(pts=np.zeros((2, 2)), type=7)]   # no such class
+    metric = MapMetric(GRID_CONF, num_workers=1)
+    metric.process({}, [bad])
+    with pytest.raises(RuntimeError, match='sample token000 failed in a worker'):
+        metric.evaluate(1)
+    assert metric._pool is None
+    with pytest.raises(ValueError, match='num_workers'):
+        MapMetric(GRID_CONF, num_workers=-1)

@@ -1,7 +1,10 @@
 """``MapMetric``: semantic mIoU and vectorised mAP of map predictions (mmengine metric)."""
 from __future__ import annotations
 
+import multiprocessing
 import os.path as osp
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -20,6 +23,30 @@ from ..submission import atomic_write_json, default_meta, write_submission
 from ..vectorize import VectorizeConfig, vectorize
 
 VALID_METRICS = ('iou', 'map')
+
+
+def _one_thread() -> None:
+    """Initializer of the post-processing workers: one torch thread each (no oversubscription)."""
+    torch.set_num_threads(1)
+
+
+def vector_record(seg_logits: Any, embedding: Any, direction: Any, gt_vectors: Any, where: str,
+                  grid: BevGrid, vectorize_cfg: VectorizeConfig, protocol: Any, need_map: bool,
+                  keep_vectors: bool) -> dict:
+    """Vectorise one sample and score it: ``vectors`` (if kept) and ``ap``/``ap_counted`` (if mAP).
+
+    The same function runs in the evaluating process or in a post-processing worker, so both
+    paths give the same numbers.
+    """
+    record: dict = {}
+    vectors = vectorize(seg_logits, embedding, direction, grid, vectorize_cfg)
+    if need_map:
+        gt = as_vectors(gt_vectors, f'{where} gt_vectors')
+        result = frame_ap(vectors, gt, grid, protocol)
+        record['ap'], record['ap_counted'] = result.ap, result.counted
+    if keep_vectors:
+        record['vectors'] = vectors
+    return record
 
 
 def as_vectors(vectors: Any, where: str) -> list[dict]:
@@ -51,6 +78,10 @@ class MapMetric(BaseMetric):
         result_path: if set, write the full mAP record (protocol, AP matrix, ...) there as JSON.
         submission_meta: the submission's ``meta`` flags (``vector`` is always true).
         vectorize_cfg: overrides of :class:`~mapkd.evaluation.vectorize.VectorizeConfig`.
+        num_workers: post-processing processes. ``0`` (default) vectorises and scores each sample
+            right after its batch; ``N > 0`` hands that work (single-threaded DBSCAN, connection,
+            Chamfer AP) to ``N`` worker processes, so that it overlaps the next batches' forward
+            passes; the numbers are the same. At most ``8 * N`` samples wait for a worker.
         collect_device, prefix, collect_dir: as in mmengine's ``BaseMetric``.
 
     Per-sample sums (intersection, union, per-frame AP) are kept in ``self.results``, so
@@ -62,7 +93,7 @@ class MapMetric(BaseMetric):
     def __init__(self, grid_conf: Mapping, metrics: Sequence[str] = ('iou', 'map'),
                  protocol: str = 'pmapnet', submission_path: str | None = None,
                  result_path: str | None = None, submission_meta: Mapping | None = None,
-                 vectorize_cfg: Mapping | None = None, collect_device: str = 'cpu',
+                 vectorize_cfg: Mapping | None = None, num_workers: int = 0, collect_device: str = 'cpu',
                  prefix: str | None = None, collect_dir: str | None = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
         metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
@@ -77,6 +108,43 @@ class MapMetric(BaseMetric):
         self.submission_meta = dict(submission_meta) if submission_meta else default_meta()
         self.vectorize_cfg = VectorizeConfig(**dict(vectorize_cfg or {}))
         self.need_vectors = 'map' in metrics or submission_path is not None
+        if not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError(f'MapMetric num_workers must be an int >= 0, got {num_workers!r}')
+        self.num_workers = num_workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: deque = deque()   # (record, future) in sample order, not yet resolved
+
+    # ------------------------------------------------------------------ post-processing workers
+    def _submit(self, record: dict, args: tuple) -> None:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.num_workers, mp_context=multiprocessing.get_context('spawn'),
+                                             initializer=_one_thread)
+        while len(self._pending) >= 8 * self.num_workers:   # bound the memory of queued rasters
+            self._resolve_one()
+        self._pending.append((record, self._pool.submit(vector_record, *args)))
+
+    def _resolve_one(self) -> None:
+        record, future = self._pending.popleft()
+        try:
+            record.update(future.result())
+        except Exception as exc:
+            raise RuntimeError(f'MapMetric: post-processing sample {record["token"]} failed in a worker: '
+                               f'{type(exc).__name__}: {exc}') from exc
+
+    def _drain(self) -> None:
+        try:
+            while self._pending:
+                self._resolve_one()
+        finally:
+            self._pending.clear()
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
+
+    def evaluate(self, size: int) -> dict:
+        """Wait for the post-processing workers, then reduce as mmengine's ``BaseMetric`` does."""
+        self._drain()
+        return super().evaluate(size)
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Reduce each prediction dict to the sums the metrics need (and its vectors)."""
@@ -91,17 +159,17 @@ class MapMetric(BaseMetric):
                 if 'semantic' not in sample:
                     raise KeyError(f'{where} has no GT "semantic" raster')
                 record['intersection'], record['union'] = intersection_union(sample['seg_logits'], sample['semantic'])
-            if self.need_vectors:
-                vectors = vectorize(sample['seg_logits'], sample['embedding'], sample['direction'],
-                                    self.grid, self.vectorize_cfg)
-                record['vectors'] = vectors
-            if 'map' in self.metrics:
-                gt = as_vectors(sample.get('gt_vectors'), f'{where} gt_vectors')
-                result = frame_ap(record['vectors'], gt, self.grid, self.protocol)
-                record['ap'], record['ap_counted'] = result.ap, result.counted
-            if self.submission_path is None:
-                record.pop('vectors', None)
             self.results.append(record)
+            if not self.need_vectors:
+                continue
+            args = (sample['seg_logits'], sample['embedding'], sample['direction'], sample.get('gt_vectors'),
+                    where, self.grid, self.vectorize_cfg, self.protocol, 'map' in self.metrics,
+                    self.submission_path is not None)
+            if self.num_workers == 0:
+                record.update(vector_record(*args))
+            else:   # numpy, not torch tensors: no shared-memory file descriptors per sample
+                as_array = [np.asarray(torch.as_tensor(a).detach().cpu()) for a in args[:3]]
+                self._submit(record, tuple(as_array) + args[3:])
 
     def compute_metrics(self, results: list) -> dict:
         """Sum the per-sample records over the split; write submission/result files if asked."""
