@@ -21,9 +21,6 @@ val_dataloader = None
 val_cfg = None
 val_evaluator = None
 test_dataloader = dict(batch_size=8, num_workers=1)
-# vectorisation + AP (single-threaded DBSCAN, Chamfer matching) in a worker process, overlapping the
-# forward passes of the next batches; the same numbers (mapkd/evaluation/metrics/map_metric.py)
-test_evaluator = dict(num_workers=1)
 log_processor = dict(by_epoch=False)
 default_hooks = dict(logger=dict(type='LoggerHook', interval=5),
                      checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters,
