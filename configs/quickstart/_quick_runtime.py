@@ -3,7 +3,7 @@ _base_ = [
     '../_base_/schedules/adam_10e.py',
     '../_base_/default_runtime.py',
 ]
-# CPU-sized schedule shared by the quickstart stages (synthetic city, 64x128 BEV, 64x192 images),
+# CPU-sized schedule shared by the quickstart stages (synthetic city, 80x160 BEV, 64x192 images),
 # iteration-based so that the quickstart's run time is fixed: every stage trains for `max_iters`
 # iterations of batch 4 (~1.1 epochs of the 320 training samples) with Adam and a x0.2 step decay at
 # 80%. MapKD uses lr 5e-4 for 10-30 epochs; this short CPU schedule uses 2e-3 (with 5e-4 no model
@@ -14,9 +14,7 @@ optim_wrapper = dict(optimizer=dict(lr=2e-3))
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters + 1)
 param_scheduler = [dict(type='MultiStepLR', milestones=[int(max_iters * 0.8)], gamma=0.2, by_epoch=False,
                         begin=0, end=max_iters)]
-# samples load in the training process: on 2 cores a loader worker competes with the 2 compute
-# threads (3 % slower, measured); loading takes ~0.03 s per sample
-train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
+train_dataloader = dict(batch_size=4, num_workers=1, persistent_workers=False,
                         sampler=dict(type='InfiniteSampler', shuffle=True))
 # No validation during training (mmengine's IterBasedTrainLoop would validate after the last iteration).
 val_dataloader = None

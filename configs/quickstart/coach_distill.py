@@ -10,7 +10,7 @@ coach = dict(type='MapKDCoach', grid_conf={{_base_.grid_conf}}, image_size={{_ba
              decoder_channels=32, decoder_trunk_channels=(32, 64, 128), sd_fusion=dict(hidden=32, num_layers=2, nhead=4, dim_feedforward=96),
              hd_head=False, data_preprocessor=dict(type='MapDataPreprocessor'), loss=dict(type='MapTaskLoss'))
 tgpd = dict(type='TGPDLoss', student_feature='bev_small', teacher_feature='bev_small', in_channels=64,
-            patch_size=4, embed_dim=128, temperature=0.1, attn_weight=1.0, feat_weight=1.0)
+            patch_size=5, embed_dim=128, temperature=0.1, attn_weight=1.0, feat_weight=1.0)
 msrd = dict(type='MSRDLoss', channels='all', confidence_thr=None)
 model = dict(
     type='MapDistiller',

@@ -6,7 +6,7 @@ from mapkd.datasets.grid import BevGrid
 from mapkd.registry import DATASETS
 
 CANVAS = {'nus_60x30': (200, 400), 'nus_120x60': (200, 400), 'nus_240x60': (200, 800),
-          'synthetic_60x30': (200, 400), 'synthetic_quick': (64, 128)}
+          'synthetic_60x30': (200, 400), 'synthetic_quick': (80, 160)}
 
 
 @pytest.mark.parametrize('name', sorted(CANVAS))
@@ -28,5 +28,5 @@ def test_quick_config_builds_on_the_synthetic_city(synthetic_root, tmp_path):
                               cache_root=str(tmp_path)))
     item = ds[0]
     assert item['inputs']['imgs'].shape == (6, 3, 64, 192)
-    assert item['data_samples']['semantic'].shape == (4, 64, 128)
+    assert item['data_samples']['semantic'].shape == (4, 80, 160)
     assert item['inputs']['lidar'].shape == (cfg.max_points, 5) == (65536, 5)
