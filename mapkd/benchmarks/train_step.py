@@ -30,7 +30,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if cfg.model.get('type') != 'MapDistiller':
         raise CLIError(f'{args.config} is not a MapDistiller config')
     from mapkd.registry import MODELS
-    distiller = MODELS.build(cfg.model).to(args.device)
+    # the full step runs the frozen teacher/coach every iteration: the per-sample target cache of some
+    # configs (cache_targets) would skip them after the first pass over the same synthetic batch
+    distiller = MODELS.build(dict(cfg.model, cache_targets=False)).to(args.device)
     distiller.train()
     inputs = synthetic_batch(cfg, args.batch_size, args.device)
     targets = synthetic_targets(cfg, args.batch_size, args.device)
