@@ -4,7 +4,7 @@ from __future__ import annotations
 import multiprocessing
 import os.path as osp
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Mapping, Sequence
 
 import numpy as np
