@@ -7,7 +7,7 @@ _base_ = [
 model = dict(grid_conf={{_base_.grid_conf}}, image_size={{_base_.image_size}},
              camera_channels=32, bev_channels=64, decoder_channels=32,
              decoder_trunk_channels=(32, 64, 128))
-# Both students train for 150 iterations (the teacher and the coach for 90): they are the pair the
+# Both students train for 150 iterations (the teacher 110, the coach 120): they are the pair the
 # quickstart compares, and at 90 iterations the distillation gain was smaller than the students'
 # seed-to-seed spread (docs/benchmarks.md, quickstart results). A student iteration costs about half
 # a teacher iteration on a CPU.

@@ -3,9 +3,9 @@
 # The student architecture and schedule are exactly those of student_baseline.py.
 _base_ = ['./student_baseline.py']
 teacher_config = 'configs/quickstart/teacher.py'
-teacher_checkpoint = 'work_dirs/quickstart/teacher/iter_150.pth'
+teacher_checkpoint = 'work_dirs/quickstart/teacher/iter_110.pth'
 coach_config = 'configs/quickstart/coach_distill.py'
-coach_checkpoint = 'work_dirs/quickstart/coach/iter_150.pth'
+coach_checkpoint = 'work_dirs/quickstart/coach/iter_120.pth'
 tgpd = dict(type='TGPDLoss', student_feature='bev_small', teacher_feature='bev_small', in_channels=64,
             patch_size=5, embed_dim=128, temperature=0.1, attn_weight=1.0, feat_weight=1.0)
 msrd = dict(type='MSRDLoss', channels='all', confidence_thr=None)
