@@ -2,8 +2,9 @@
 """The quickstart: synthetic city -> teacher -> coach -> distilled student + baseline -> report.
 
 Every stage runs the same command a user would run (tools/create_data.py, tools/train.py,
-tools/test.py, tools/benchmark.py, tools/visualize.py) as a subprocess, so the quickstart
-exercises the real code paths. Progress lines are printed throughout. The report is written to
+tools/test.py, tools/benchmark.py, tools/visualize.py) in its own process (forked from this one
+on a CPU-only machine, to skip the imports; see --subprocesses), so the quickstart exercises the
+real code paths. Progress lines are printed throughout. The report is written to
 WORK_DIR/report.md.
 """
 from __future__ import annotations
@@ -63,21 +64,34 @@ def log(message: str) -> None:
     print(f'[quickstart {time.strftime("%H:%M:%S")}] {message}', flush=True)
 
 
+# Set by main(): run the tools in forked children of this process, which imported torch, mmengine and
+# mapkd once (mapkd/utils/forked_tool.py; saves ~6 s of imports per tool on a 2-core CPU). Off when
+# a GPU is present (a process must not fork after initialising CUDA) and with --subprocesses.
+FORK_TOOLS = False
+
+
 def run(cmd: Sequence[str], log_file: str) -> None:
     """Run a tool, streaming its output to the console and to ``log_file``."""
     log('$ ' + ' '.join(cmd))
     os.makedirs(osp.dirname(log_file), exist_ok=True)
+    forked = FORK_TOOLS and cmd[0] == sys.executable and len(cmd) > 1 and cmd[1].endswith('.py')
     with open(log_file, 'a') as handle:
-        proc = subprocess.Popen(list(cmd), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, bufsize=1)
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            handle.write(line)
-            if any(key in line for key in ('Iter(', 'Epoch(', 'Traceback', 'Error', 'error:',
-                                           'samples', 'city', 'mIoU', 'mAP', 'ms/batch')):
-                sys.stdout.write('    ' + line)
-                sys.stdout.flush()
-        code = proc.wait()
+        if forked:
+            from mapkd.utils.forked_tool import start_forked_tool, wait_forked_tool
+            pid, output = start_forked_tool(cmd[1], cmd[2:], ROOT)
+        else:
+            proc = subprocess.Popen(list(cmd), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True, bufsize=1)
+            assert proc.stdout is not None
+            output = proc.stdout
+        with output:
+            for line in output:
+                handle.write(line)
+                if any(key in line for key in ('Iter(', 'Epoch(', 'Traceback', 'Error', 'error:',
+                                               'samples', 'city', 'mIoU', 'mAP', 'ms/batch')):
+                    sys.stdout.write('    ' + line)
+                    sys.stdout.flush()
+        code = wait_forked_tool(pid) if forked else proc.wait()
     if code != 0:
         raise CLIError(f'command failed with exit code {code}: {" ".join(cmd)} (log: {log_file})')
 
@@ -106,6 +120,9 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument('--ablations', nargs='+', default=[], choices=sorted(ABLATIONS),
                         help='also train and evaluate these distilled-student variants (one loss off each); '
                              'with --reuse, an existing run only trains what it lacks')
+    parser.add_argument('--subprocesses', action='store_true',
+                        help='start every tool as a new Python process (default on a CPU-only machine: forked '
+                             'from this one, which imported torch/mmengine/mapkd once)')
     parser.add_argument('--iters', type=int, default=None,
                         help='override the training iterations of every stage (default: the configs\' value)')
     return parser.parse_args(argv)
@@ -125,7 +142,7 @@ def ensure_city(args: argparse.Namespace, python: str, log_file: str) -> None:
     run([python, 'tools/create_data.py', 'synthetic', '--root', args.data_root, '--scenes',
          str(args.scenes), '--val-scenes', str(args.val_scenes), '--version', CITY_VERSION,
          '--samples-per-scene', str(args.samples_per_scene), '--seed', '0',
-         '--image-size', '225', '400', '--overwrite'], log_file)
+         '--image-size', '225', '400', '--overwrite', '--ranges', '60x30'], log_file)   # the only range it reads
     with open(stamp, 'w') as handle:
         json.dump(want, handle)
     log(f'synthetic city generated in {time.time() - start:.0f} s')
@@ -154,14 +171,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     t_start = time.time()
     timings: dict = {}
 
+    targets_dir = osp.join(work, 'frozen_targets')
+    if not args.reuse and osp.isdir(targets_dir):
+        shutil.rmtree(targets_dir)   # the stages are retrained: their targets would never match
     ensure_city(args, python, log_file)
     timings['data'] = time.time() - t_start
+
+    gpu = cuda_available()
+    global FORK_TOOLS
+    FORK_TOOLS = not gpu and not args.subprocesses and hasattr(os, 'fork')
+    if FORK_TOOLS:
+        from mapkd.utils.forked_tool import preload
+        preload()
 
     # every stage reads the city at --data-root (the configs' default is data/synthetic/)
     data_opt = [f'randomness.seed={args.seed}', f'train_dataloader.dataset.data_root={args.data_root}',
                 f'test_dataloader.dataset.data_root={args.data_root}']
     train_opt = [] if args.iters is None else iteration_overrides(args.iters)
-    if cuda_available():
+    if gpu:
         # the configs ask for deterministic algorithms (CPU runs are then reproducible); some CUDA
         # kernels have no deterministic form and would raise
         train_opt.append('randomness.deterministic=False')
@@ -181,6 +208,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             continue
         if osp.isdir(stage_dir):
             shutil.rmtree(stage_dir)
+        if any(need in ('teacher', 'coach') for need in needs):
+            # distillers: the teacher targets computed by the coach stage are reused by the student
+            # stages (same teacher weights; mapkd/models/distillers/target_cache.py)
+            extra.append(f'model.target_cache_dir={osp.join(work, "frozen_targets")}')
         extra += [f'experiment_name=quickstart_{name}', f'visualizer.name=quickstart_{name}']
         run([python, 'tools/train.py', config, '--work-dir', stage_dir, '--cfg-options', *extra],
             osp.join(stage_dir + '.log'))

@@ -29,7 +29,10 @@ default_hooks = dict(logger=dict(type='LoggerHook', interval=5),
 # the final checkpoint (mapkd/engine/precise_bn_hook.py): with EfficientNet's BN momentum 0.01 the
 # running averages of a 90-iteration schedule lag far behind the features (docs/benchmarks.md,
 # quickstart). 25 batches until 2026-12-07; 10 cost a third of the time.
-custom_hooks = [dict(type='DatasetEpochHook'), dict(type='PreciseBNHook', num_batches=10)]
+# FrozenTargetCacheHook: a distiller with model.target_cache_dir (tools/quickstart.py sets it) saves its
+# frozen targets there after training; a no-op for the other stages.
+custom_hooks = [dict(type='DatasetEpochHook'), dict(type='PreciseBNHook', num_batches=10),
+                dict(type='FrozenTargetCacheHook')]
 # Deterministic algorithms (torch.use_deterministic_algorithms): without them two CPU runs of the same
 # seed drift apart from the 3rd iteration (measured on the teacher) and, in a schedule this short, end
 # 17 mIoU apart. tools/quickstart.py turns this off on CUDA, where some kernels have no deterministic form.

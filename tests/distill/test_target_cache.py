@@ -9,7 +9,7 @@ from helpers import distiller_cfg
 from mmengine.optim import OptimWrapper
 from toy_models import toy_batch
 
-from mapkd.models.distillers.target_cache import FrozenTargetCache, RecordingTargets
+from mapkd.models.distillers.target_cache import FrozenTargetCache, RecordingTargets, weights_fingerprint
 from mapkd.registry import MODELS
 
 
@@ -149,3 +149,72 @@ def test_quickstart_frozen_outputs_do_not_depend_on_the_other_samples_of_the_bat
         for key in ('seg', 'bev_small'):
             assert torch.equal(first[name][key][0], second[name][key][3]), (name, key)
             assert torch.equal(first[name][key][2], second[name][key][1]), (name, key)
+
+
+def _build(cache_dir=None, **overrides):
+    torch.manual_seed(0)
+    cfg = distiller_cfg()
+    cfg.update(cache_targets=True, target_cache_dir=cache_dir, **overrides)
+    return MODELS.build(cfg)
+
+
+def test_saved_targets_are_reused_by_a_later_run_with_the_same_frozen_weights(tmp_path):
+    pool = toy_batch(batch=8, seed=0)
+    epochs = [[[0, 1, 2, 3], [4, 5, 6, 7]], [[5, 2, 7, 0], [1, 6, 3, 4]]]
+    first = _build(str(tmp_path))
+    optim = OptimWrapper(torch.optim.Adam(first.parameters(), lr=1e-2))
+    for epoch in epochs:
+        for indices in epoch:
+            first.train_step(_select(pool, indices), optim)
+    written = first.save_target_cache()
+    assert sorted(p.split('/')[-1].split('-')[0] for p in written) == ['coach', 'teacher']
+    assert first.save_target_cache() == []   # nothing new since: not rewritten
+
+    # a second run (a new process in the quickstart): the frozen models run on its first batch only,
+    # and it trains exactly like a run without the files
+    reference, _ = _train(True, pool, [[[2, 5, 1, 7], [0, 3, 4, 6]], [[5, 2, 7, 0], [1, 6, 3, 4]]])
+    second = _build(str(tmp_path))
+    calls = _count_frozen_calls(second)
+    optim = OptimWrapper(torch.optim.Adam(second.parameters(), lr=1e-2))
+    for indices in ([2, 5, 1, 7], [0, 3, 4, 6], [5, 2, 7, 0], [1, 6, 3, 4]):
+        second.train_step(_select(pool, indices), optim)
+    assert calls == {'teacher': 1, 'coach': 1}
+    state, other = reference.state_dict(), second.state_dict()
+    assert not [k for k in state if not torch.equal(state[k], other[k])]
+
+
+def test_saved_targets_of_other_weights_or_other_values_are_not_used(tmp_path):
+    pool = toy_batch(batch=4, seed=0)
+    first = _build(str(tmp_path))
+    optim = OptimWrapper(torch.optim.SGD(first.parameters(), lr=0.0))
+    first.train_step(_select(pool, [0, 1, 2, 3]), optim)
+    (path,) = [p for p in first.save_target_cache() if '/teacher-' in p]
+
+    # other teacher weights: another fingerprint, another file name; the saved file is not read
+    changed = _build(str(tmp_path))
+    with torch.no_grad():
+        next(changed.frozen['teacher'].parameters()).add_(1.0)
+    fingerprint = changed.target_cache._fingerprints['teacher']
+    changed.target_cache.set_fingerprint('teacher', weights_fingerprint(changed.frozen['teacher']))
+    assert changed.target_cache._fingerprints['teacher'] != fingerprint
+    assert changed.target_cache.disk_path('teacher') != path
+
+    # a tampered file under the right name: the first batch does not match it, so it is ignored
+    saved = torch.load(path, weights_only=True)
+    token = next(iter(saved['samples']))
+    saved['samples'][token]['seg'] = saved['samples'][token]['seg'] + 1e-6
+    torch.save(saved, path)
+    second = _build(str(tmp_path))
+    calls = _count_frozen_calls(second)
+    optim = OptimWrapper(torch.optim.SGD(second.parameters(), lr=0.0))
+    second.train_step(_select(pool, [0, 1]), optim)
+    second.train_step(_select(pool, [2, 3]), optim)   # not adopted: unseen samples run the teacher again
+    assert calls['teacher'] == 2
+    assert second.target_cache.num_samples('teacher') == 4
+
+
+def test_target_cache_dir_needs_cache_targets():
+    cfg = distiller_cfg()
+    cfg.update(cache_targets=False, target_cache_dir='somewhere')
+    with pytest.raises(ValueError, match='target_cache_dir needs cache_targets=True'):
+        MODELS.build(cfg)

@@ -27,6 +27,9 @@ def test_quickstart_runs_every_stage_and_writes_the_report(tmp_path):
     assert stamp['scenes'] == 3 and stamp['generator_version'] == quickstart_generator_version()
     assert stamp['val_scenes'] == 1 and stamp['version'] == 'v1.0-trainval'
     assert (city / 'v1.0-trainval' / 'scene.json').is_file()
+    # GT vectors are cached for the one BEV range the quickstart reads
+    caches = sorted(p for p in os.listdir(city / 'mapkd_cache') if p.startswith('gt_vectors'))
+    assert caches == ['gt_vectors_v1.0-trainval_train_60x30.pkl', 'gt_vectors_v1.0-trainval_val_60x30.pkl'], caches
     for stage in ('teacher', 'coach', 'student_distilled', 'student_baseline'):
         cfg_dump = (work / stage / f'{stage_config(stage)}').read_text()
         assert str(city) in cfg_dump
@@ -45,6 +48,15 @@ def test_quickstart_runs_every_stage_and_writes_the_report(tmp_path):
     assert {'lidar_aux_head.weight', 'lidar_aux_head.bias'} <= set(teacher_state)
     # the coach starts its shared parts from the trained teacher (configs/quickstart/coach_distill.py)
     assert "student modules ['camera_bev', 'conv_bev', 'sd_fusion'" in (work / 'coach.log').read_text()
+    # the coach stage saved its teacher targets; the student stages read them instead of running
+    # the teacher over the training set again (the first batch checked them bit for bit)
+    saved = sorted(p.split('-')[0] for p in os.listdir(work / 'frozen_targets'))
+    assert saved == ['coach', 'teacher'], saved
+    for stage in ('student_distilled', 'student_msrd_only', 'student_tgpd_only'):
+        log = (work / f'{stage}.log').read_text()
+        assert "FrozenTargetCache: 'teacher' targets of 8 samples read from" in log, stage
+        assert 'not using' not in log
+    assert 'targets of' not in (work / 'coach.log').read_text()
     results = json.loads((work / 'results.json').read_text())
     assert results['seed'] == 3
     assert set(results['results']) == {'teacher', 'coach', 'student_distilled', 'student_baseline',

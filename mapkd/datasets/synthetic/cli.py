@@ -38,11 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--workers', type=int, default=None, help='render processes (default min(2, CPUs))')
     p.add_argument('--overwrite', action='store_true', help='replace an existing non-empty root')
     p.add_argument('--no-infos', action='store_true', help='do not build info files / caches afterwards')
+    p.add_argument('--ranges', nargs='+', default=None,
+                   help='BEV ranges to cache GT vectors for afterwards (default: all of create_infos; the '
+                        'quickstart needs only 60x30)')
     return p
 
 
-def _build_infos(root: str, version: str) -> None:
-    """Call ``mapkd.datasets.create_infos.create_infos(root, version)`` when that module exists."""
+def _build_infos(root: str, version: str, ranges: Sequence[str] | None = None) -> None:
+    """Call ``mapkd.datasets.create_infos.create_infos(root, version[, ranges])`` when that module exists."""
     name = 'mapkd.datasets.create_infos'
     if importlib.util.find_spec(name) is None:
         logger.info('%s is not available; skipped building info files', name)
@@ -52,7 +55,10 @@ def _build_infos(root: str, version: str) -> None:
         logger.info('%s has no create_infos(root, version); skipped building info files', name)
         return
     logger.info('building info files and caches with %s.create_infos(%r, %r)', name, root, version)
-    module.create_infos(root, version)
+    if ranges is None:
+        module.create_infos(root, version)
+    else:
+        module.create_infos(root, version, ranges=tuple(ranges))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                        'carry train/val names; use --version v1.0-trainval to read them with the train/val split')
     print(f'synthetic city written to {root}')
     if not args.no_infos:
-        _build_infos(str(root), args.version)
+        _build_infos(str(root), args.version, args.ranges)
     return 0
 
 

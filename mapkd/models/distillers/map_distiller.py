@@ -12,7 +12,7 @@ from mapkd.registry import MODELS
 from mapkd.utils.checkpoint import load_strict
 
 from .frozen_model import build_frozen_model
-from .target_cache import FrozenTargetCache, RecordingTargets
+from .target_cache import FrozenTargetCache, RecordingTargets, weights_fingerprint
 
 
 class FrozenModels:
@@ -74,12 +74,15 @@ class MapDistiller(BaseModel):
       seen (:mod:`mapkd.models.distillers.target_cache`). Only valid when a sample's frozen inputs
       are the same every epoch (no random augmentation: true of the map pipelines here); the
       quickstart uses it (from its 2nd epoch no frozen forward runs; training is bit-identical).
+      ``target_cache_dir`` also saves the cache there after training (``FrozenTargetCacheHook``)
+      and reuses a saved file of the same frozen weights in a later run (the quickstart's student
+      stage reads the teacher targets of its coach stage).
     """
 
     def __init__(self, student: dict, teachers: Mapping[str, Mapping],
                  distill_losses: Sequence[dict], data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None, student_init: Mapping | None = None,
-                 cache_targets: bool = False) -> None:
+                 cache_targets: bool = False, target_cache_dir: str | None = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='MapDataPreprocessor')
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -111,7 +114,18 @@ class MapDistiller(BaseModel):
                       'not built', logger='current', level=30)
         self.frozen = FrozenModels({name: build_frozen_model(name, teachers[name]) for name in used})
         self.student_init = self._check_student_init(student_init, teachers)
-        self.target_cache = FrozenTargetCache() if cache_targets else None
+        if target_cache_dir is not None and not cache_targets:
+            raise ValueError('MapDistiller: target_cache_dir needs cache_targets=True')
+        self.target_cache = FrozenTargetCache(target_cache_dir) if cache_targets else None
+        if target_cache_dir is not None:
+            for name, model in self.frozen.items():
+                self.target_cache.set_fingerprint(name, weights_fingerprint(model))
+
+    def save_target_cache(self) -> list[str]:
+        """Write the frozen targets to ``target_cache_dir`` (no-op without one); returns the files."""
+        if self.target_cache is None or self.target_cache.disk_dir is None:
+            return []
+        return self.target_cache.save()
 
     # ------------------------------------------------------------------ student initialisation
     def _check_student_init(self, spec: Mapping | None, teachers: Mapping) -> dict | None:

@@ -13,13 +13,35 @@ On the CPU, eval-mode outputs of a sample are bit-identical whichever samples sh
 batch size; checked in tests/distillation/test_target_cache.py), so a cached run trains exactly like
 an uncached one. Memory: the kept outputs of every training sample, on the training device (the
 quickstart: ~0.26 MB per sample and model).
+
+With a ``disk_dir``, :meth:`FrozenTargetCache.save` writes each frozen model's cache to
+``<disk_dir>/<model name>-<weights fingerprint>.pt``, and a later run whose frozen model has the
+same weights (the same fingerprint) reuses the file: the quickstart's student stage reads the
+teacher targets its coach stage computed, instead of running the teacher over the training set a
+second time. A file is adopted only after the first batch, computed afresh, matched it bit for bit
+(and only if it holds every output the losses read); otherwise it is ignored with a warning.
 """
 from __future__ import annotations
 
+import hashlib
+import os.path as osp
 from typing import Iterator, Mapping, Sequence
 
 import torch
-from torch import Tensor
+from mmengine.logging import print_log
+from torch import Tensor, nn
+
+from mapkd.utils.checkpoint import atomic_torch_save
+
+
+def weights_fingerprint(model: nn.Module) -> str:
+    """A hex digest of the model's class and every ``state_dict`` entry (name, dtype, shape, bytes)."""
+    digest = hashlib.sha256(type(model).__name__.encode())
+    for name, value in model.state_dict().items():
+        tensor = value.detach().cpu().contiguous()
+        digest.update(f'{name}|{tensor.dtype}|{tuple(tensor.shape)}|'.encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()[:20]
 
 
 class RecordingTargets(Mapping):
@@ -69,9 +91,66 @@ class FrozenTargetCache:
     match an uncached run); ``store`` keeps the outputs the losses read on that batch.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, disk_dir: str | None = None) -> None:
         self._keys: dict[str, tuple[str, ...]] = {}
         self._samples: dict[str, dict[str, dict[str, Tensor]]] = {}
+        self.disk_dir = disk_dir
+        self._fingerprints: dict[str, str] = {}
+        self._saved_counts: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ on disk
+    def set_fingerprint(self, model_name: str, fingerprint: str) -> None:
+        """Name the frozen model's weights (:func:`weights_fingerprint`) for its file on disk."""
+        self._fingerprints[model_name] = fingerprint
+
+    def disk_path(self, model_name: str) -> str | None:
+        """Where ``model_name``'s cache is saved/read, or ``None`` without a ``disk_dir``/fingerprint."""
+        if self.disk_dir is None or model_name not in self._fingerprints:
+            return None
+        return osp.join(self.disk_dir, f'{model_name}-{self._fingerprints[model_name]}.pt')
+
+    def save(self) -> list[str]:
+        """Write every model's cache that grew since it was loaded/saved; returns the files written."""
+        written = []
+        for model_name, samples in self._samples.items():
+            path = self.disk_path(model_name)
+            if path is None or len(samples) <= self._saved_counts.get(model_name, 0):
+                continue
+            atomic_torch_save(dict(fingerprint=self._fingerprints[model_name], keys=list(self._keys[model_name]),
+                                   samples=samples), path)
+            self._saved_counts[model_name] = len(samples)
+            written.append(path)
+        return written
+
+    def _adopt_from_disk(self, model_name: str, tokens: Sequence[str], outputs: Mapping[str, Tensor],
+                         keys: Sequence[str]) -> None:
+        """After ``model_name``'s first fresh batch: take its saved samples if they match that batch."""
+        path = self.disk_path(model_name)
+        if path is None or not osp.isfile(path):
+            return
+        saved = torch.load(path, map_location='cpu', weights_only=True)
+        missing = sorted(set(keys) - set(saved.get('keys', ())))
+        absent = [token for token in tokens if token not in saved.get('samples', {})]
+        if saved.get('fingerprint') != self._fingerprints[model_name] or missing or absent:
+            reason = (f'it lacks the outputs {missing}' if missing else
+                      f'it lacks the samples {absent}' if absent else 'its fingerprint differs')
+            print_log(f'FrozenTargetCache: not using {path}: {reason}', logger='current', level=30)
+            return
+        for index, token in enumerate(tokens):
+            for key in keys:
+                fresh = outputs[key][index].detach().cpu()
+                if not torch.equal(saved['samples'][token][key], fresh):
+                    print_log(f'FrozenTargetCache: not using {path}: output {key!r} of sample {token} differs '
+                              'from a fresh forward of the same weights', logger='current', level=30)
+                    return
+        device = outputs[keys[0]].device
+        samples = self._samples[model_name]
+        for token, kept in saved['samples'].items():
+            if token not in samples:
+                samples[token] = {key: kept[key].to(device) for key in keys}
+        self._saved_counts[model_name] = len(saved['samples'])
+        print_log(f'FrozenTargetCache: {model_name!r} targets of {len(saved["samples"])} samples read from {path} '
+                  '(the first batch matched them bit for bit)', logger='current')
 
     def keys_of(self, model_name: str) -> tuple[str, ...] | None:
         """The outputs kept for ``model_name`` (``None`` before its first batch was stored)."""
@@ -94,7 +173,8 @@ class FrozenTargetCache:
             raise ValueError(f'MapDistiller target cache: no loss read any output of the frozen model '
                              f'{model_name!r}; nothing to cache')
         known = self._keys.get(model_name)
-        if known is None:
+        first = known is None
+        if first:
             self._keys[model_name] = tuple(keys)
         elif set(keys) - set(known):
             raise KeyError(f'MapDistiller target cache: the losses read outputs {sorted(set(keys) - set(known))} '
@@ -108,3 +188,5 @@ class FrozenTargetCache:
                                  f'(got {getattr(value, "shape", type(value).__name__)}); set cache_targets=False')
         for index, token in enumerate(tokens):
             samples[token] = {key: outputs[key][index].detach().clone() for key in self._keys[model_name]}
+        if first:
+            self._adopt_from_disk(model_name, tokens, outputs, self._keys[model_name])
