@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -45,12 +46,22 @@ def ap_from_curve(precision: np.ndarray, recall: np.ndarray, sampled_recalls: np
                   tolerance: float = 0.0) -> float:
     """Mean over the sampled recall levels of the precision at the first recall >= level (0 if
     never reached); ``tolerance`` absorbs float32 rounding of the recall (0 = official)."""
+    levels = np.asarray(sampled_recalls, dtype=np.float64)
+    reached = np.asarray(recall).astype(np.float64)[None, :] >= (levels - tolerance)[:, None]
     total = 0.0
-    for level in sampled_recalls:
-        hits = np.nonzero(recall.astype(np.float64) >= level - tolerance)[0]
-        if len(hits):
-            total += float(precision[hits[0]])
-    return total / len(sampled_recalls)
+    if reached.size:
+        first = reached.argmax(axis=1)  # first True per level (0 where none: masked below)
+        for value in np.asarray(precision)[first[reached.any(axis=1)]].tolist():
+            total += value  # level by level, as the official loop adds them
+    return total / len(levels)
+
+
+@lru_cache(maxsize=None)
+def _sampled_recalls(protocol: APProtocol) -> np.ndarray:
+    """``protocol.sampled_recalls()``, computed once per protocol (read-only)."""
+    levels = protocol.sampled_recalls()
+    levels.setflags(write=False)
+    return levels
 
 
 def average_precision(confidences: Sequence[float], is_tp: Sequence[bool], num_gt: int,
@@ -59,7 +70,7 @@ def average_precision(confidences: Sequence[float], is_tp: Sequence[bool], num_g
     precision, recall = precision_recall(confidences, is_tp, num_gt, protocol.confidence_order)
     precision, recall = smooth_precision(precision, recall)
     tolerance = 1e-6 if protocol.recall_sampling == 'exact' else 0.0
-    return ap_from_curve(precision, recall, protocol.sampled_recalls(), tolerance)
+    return ap_from_curve(precision, recall, _sampled_recalls(protocol), tolerance)
 
 
 def class_frame_ap(pred_mask: np.ndarray, pred_conf: Mapping[int, float], gt_mask: np.ndarray,
@@ -70,7 +81,9 @@ def class_frame_ap(pred_mask: np.ndarray, pred_conf: Mapping[int, float], gt_mas
     gt = extract_instances(gt_mask)
     if len(pred) == 0 and len(gt) == 0:
         return None
-    chamfer = chamfer_matrix(pred, gt, grid.res_x, grid.res_y, protocol.bidirectional)
+    # pairs farther apart than every threshold match at none: their distances are not computed
+    chamfer = chamfer_matrix(pred, gt, grid.res_x, grid.res_y, protocol.bidirectional,
+                             max_distance=max(protocol.thresholds))
     iou = iou_matrix(pred_mask, pred, gt_mask, gt)
     confidences = np.array([pred_conf[int(k)] for k in pred.ids], dtype=np.float64)
     out = np.zeros(len(protocol.thresholds), dtype=np.float64)

@@ -1,13 +1,30 @@
 """Ordering the NMS points of one instance into a polyline (HDMapNet ``postprocess/connect``).
 
-Re-implemented with O(N) memory; the start point of the direction walk is drawn from a seeded
+Re-implemented with bounded memory (the N x N distances of :func:`sort_points_by_dist` are only
+precomputed up to 2048 points); the start point of the direction walk is drawn from a seeded
 generator instead of ``random.randint`` so vectorisation is deterministic.
+
+Both steps compute every distance with the same float64 operations as the straightforward code
+(``sqrt(dx * dx + dy * dy)``, as ``np.linalg.norm`` does), so ties between equidistant points are
+broken identically (the first index, as ``argmin``); only the per-step overhead is removed.
 """
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
+
+# sort_points_by_dist precomputes the (N, N) distance matrix up to this many points (32 MB).
+_DENSE_SORT_MAX_POINTS = 2048
+
+
+def _distances(x: np.ndarray, y: np.ndarray, px: float, py: float) -> np.ndarray:
+    """Euclidean distances of the points (x, y) to (px, py), bit-identical to
+    ``np.linalg.norm(points - p, axis=-1)``."""
+    dx = x - px
+    dy = y - py
+    return np.sqrt(dx * dx + dy * dy)
 
 
 def sort_points_by_dist(coords: np.ndarray) -> np.ndarray:
@@ -18,63 +35,89 @@ def sort_points_by_dist(coords: np.ndarray) -> np.ndarray:
     """
     coords = np.asarray(coords, dtype=np.float64).reshape(-1, 2)
     num = len(coords)
-    removed = np.zeros(num, dtype=bool)
-    removed[0] = True
+    x, y = coords[:, 0].copy(), coords[:, 1].copy()
+    dense = num <= _DENSE_SORT_MAX_POINTS
+    if dense:
+        # row i: distances from point i; columns of removed points are set to inf as we go
+        to_free = x[:, None] - x
+        to_free *= to_free
+        dy = y[:, None] - y
+        dy *= dy
+        to_free += dy
+        np.sqrt(to_free, out=to_free)
+        to_free[:, 0] = np.inf
+    else:
+        removed = np.zeros(num, dtype=bool)
+        removed[0] = True
     chained = [0]
     for i in range(num - 1):
         last = chained[-1]
-        dist = np.sqrt(((coords[last] - coords) ** 2).sum(-1))
-        dist[removed] = np.inf
+        if dense:
+            dist = to_free[last]
+        else:
+            dist = _distances(x, y, x[last], y[last])
+            dist[removed] = np.inf
         idx = int(np.argmin(dist))
-        if dist[idx] > 3:
-            to_chained = np.sqrt(((coords[idx] - coords[chained]) ** 2).sum(-1))
-            if to_chained.min() < 5:
-                removed[idx] = True
-                continue
-        if dist[idx] > 10 and i > num * 0.9:
+        gap = dist[idx]
+        if dense:
+            to_free[:, idx] = np.inf
+        else:
+            removed[idx] = True
+        if gap > 3:
+            if _distances(x[chained], y[chained], x[idx], y[idx]).min() < 5:
+                continue  # dropped
+        if gap > 10 and i > num * 0.9:
             break
         chained.append(idx)
-        removed[idx] = True
     return coords[chained]
 
 
-def _walk(coords: np.ndarray, directions: np.ndarray, chain: list[np.ndarray], taken: np.ndarray,
+@lru_cache(maxsize=1024)
+def _step_offset(direction: float, step: float, per_deg: float) -> tuple[float, float]:
+    """Offset (dx, dy) of a ``step`` along direction bin ``direction``; the angle is computed in
+    float32 as in the official code (torch tensors there): this decides ties between candidate
+    points at equal distance from the target."""
+    rad = np.deg2rad(np.float32(per_deg * direction))
+    offset = np.float32(step) * np.array([np.cos(rad), np.sin(rad)], dtype=np.float32)
+    return float(offset[0]), float(offset[1])
+
+
+def _walk(coords: np.ndarray, directions: np.ndarray, chain: list[tuple[int, int]], taken: np.ndarray,
           step: float, per_deg: float) -> None:
-    """Extend ``chain`` from its last point along the predicted directions (in place)."""
+    """Extend ``chain`` (of (col, row) pixels) from its last point along the predicted directions
+    (in place). Points within ``step - 1`` of a point the walk reaches are discarded for good."""
+    cols, rows = coords[:, 0], coords[:, 1]
+    x, y = cols.astype(np.float64), rows.astype(np.float64)
+    per_deg32 = np.float32(per_deg)
     while True:
-        col, row = int(chain[-1][0]), int(chain[-1][1])
+        col, row = chain[-1]
         if not taken[row, col, 0]:
-            direction = directions[row, col, 0]
+            direction = directions[row, col, 0].item()
             taken[row, col, 0] = True
         elif not taken[row, col, 1]:
-            direction = directions[row, col, 1]
+            direction = directions[row, col, 1].item()
             taken[row, col, 1] = True
         else:
             break
         if direction == -1:
             continue
-        # angles in float32 as in the official code (torch tensors there): this decides ties
-        # between candidate points at equal distance from the target
-        rad = np.deg2rad(np.float32(per_deg * direction))
-        offset = np.float32(step) * np.array([np.cos(rad), np.sin(rad)], dtype=np.float32)
-        last = chain[-1].copy()
-        coords = coords[np.linalg.norm(coords - last, axis=-1) > step - 1]
-        if len(coords) == 0:
+        offset_x, offset_y = _step_offset(direction, step, per_deg)
+        keep = _distances(x, y, col, row) > step - 1
+        cols, rows, x, y = cols[keep], rows[keep], x[keep], y[keep]
+        if len(x) == 0:
             break
-        target = np.array([last[0] + float(offset[0]), last[1] + float(offset[1])])
-        dist = np.linalg.norm(coords - target, axis=-1)
+        dist = _distances(x, y, col + offset_x, row + offset_y)
         idx = int(np.argmin(dist))
         if dist[idx] > 50:
             continue
-        nxt = coords[idx].copy()
-        chain.append(nxt)
+        nxt_col, nxt_row = int(cols[idx]), int(rows[idx])
+        chain.append((nxt_col, nxt_row))
         # mark the direction of the new point that points back to where we came from as taken
-        to_next = nxt - last
-        inverse_deg = np.float32((180.0 + math.degrees(math.atan2(to_next[1], to_next[0]))) % 360)
-        candidates = np.float32(per_deg) * directions[int(nxt[1]), int(nxt[0])].astype(np.float32)
+        inverse_deg = np.float32((180.0 + math.degrees(math.atan2(nxt_row - row, nxt_col - col))) % 360)
+        candidates = per_deg32 * directions[nxt_row, nxt_col].astype(np.float32)
         gap = np.abs(candidates - inverse_deg)
         gap = np.minimum(gap, np.float32(360) - gap)
-        taken[int(nxt[1]), int(nxt[0]), int(np.argmin(gap))] = True
+        taken[nxt_row, nxt_col, int(np.argmin(gap))] = True
 
 
 def connect_by_direction(coords: np.ndarray, directions: np.ndarray, step: float = 7,
@@ -87,9 +130,9 @@ def connect_by_direction(coords: np.ndarray, directions: np.ndarray, step: float
     """
     coords = np.asarray(coords, dtype=np.int64).reshape(-1, 2)
     start = int(rng.integers(0, len(coords))) if rng is not None else 0
-    chain = [coords[start].copy()]
+    chain = [(int(coords[start, 0]), int(coords[start, 1]))]
     taken = np.zeros(directions.shape[:2] + (2,), dtype=bool)
     _walk(coords, directions, chain, taken, step, per_deg)
     chain.reverse()
     _walk(coords, directions, chain, taken, step, per_deg)
-    return np.stack(chain, 0)
+    return np.array(chain, dtype=np.int64).reshape(-1, 2)

@@ -65,13 +65,14 @@ def _as_tensor(value: Any, name: str, channels: int | None = None) -> torch.Tens
 def top2_directions(direction_logits: torch.Tensor) -> np.ndarray:
     """(37, H, W) logits -> (H, W, 2) int bins: argmax, and argmax after suppressing +-2 bins
     around it, both minus 1 (so -1 = background bin, 0..35 = angle bins)."""
-    prob = torch.softmax(direction_logits.permute(1, 2, 0), dim=-1)
-    first = prob.argmax(-1, keepdim=True)
-    suppressed = prob.clone()
-    for offset in (-2, -1, 0, 1, 2):
-        suppressed.scatter_(-1, (first + offset).clamp(0, prob.shape[-1] - 1), 0.0)
-    second = suppressed.argmax(-1, keepdim=True)
-    return (torch.cat([first, second], dim=-1) - 1).numpy()
+    prob = torch.softmax(direction_logits.permute(1, 2, 0), dim=-1).detach().numpy()
+    # numpy's argmax picks the first maximum (and the first NaN) like torch's, and is faster here
+    first = prob.argmax(-1)[..., None]
+    suppressed = prob.copy()
+    bins = np.clip(first + np.arange(-2, 3), 0, prob.shape[-1] - 1)
+    np.put_along_axis(suppressed, bins, 0.0, axis=-1)
+    second = suppressed.argmax(-1)[..., None]
+    return np.concatenate([first, second], axis=-1).astype(np.int64) - 1
 
 
 def line_nms(prob: torch.Tensor) -> np.ndarray:
@@ -111,7 +112,7 @@ def vectorize(seg_logits: Any, embedding: Any, direction: Any, grid: BevGrid,
         raise ValueError(f'raster sizes differ: seg {tuple(seg.shape)}, embedding {tuple(emb.shape)}, '
                          f'direction {tuple(dirs.shape)}, grid {grid.shape}')
     prob = torch.softmax(seg, dim=0)
-    label = prob.argmax(0).numpy()
+    label = prob.numpy().argmax(0)  # first maximum, as torch's argmax (numpy's is faster)
     emb_hwd = emb.permute(1, 2, 0).numpy()
     directions = top2_directions(dirs)
     per_deg = 360.0 / config.angle_class
