@@ -8,8 +8,10 @@
 stdout and stderr sent to a pipe. Every run is still its own process: a run cannot leak state into
 the next one, and the exit status is the script's.
 
-Only for CPU-only machines: a process that has initialised CUDA must not fork (the quickstart uses
-plain subprocesses when a GPU is present).
+Only for CPU-only machines, and only from a process that has imported but not computed: a process
+that has initialised CUDA must not fork (the quickstart uses plain subprocesses when a GPU is
+present), and one that has run parallel torch ops has an OpenMP thread pool that does not survive
+fork (the child's first parallel op would hang). tools/quickstart.py runs no torch op itself.
 """
 from __future__ import annotations
 
@@ -42,6 +44,25 @@ def _exit_code(exc: SystemExit) -> int:
     return 1
 
 
+def _stop_child_processes() -> None:
+    """Shut down what the tool left running before the child leaves with ``os._exit``.
+
+    A new Python process would do this at exit: unreferenced DataLoader iterators (an infinite
+    sampler's, still prefetching) are collected and stop their workers; any worker still alive
+    after that is terminated. Without it, a worker blocked on a full queue outlives the tool and
+    holds the output pipe open, and the parent waits for it for ever.
+    """
+    import gc
+    import multiprocessing
+    gc.collect()
+    for proc in multiprocessing.active_children():
+        proc.terminate()
+    for proc in multiprocessing.active_children():
+        proc.join(timeout=10)
+        if proc.is_alive():
+            proc.kill()
+
+
 def _run_in_child(script: str, args: Sequence[str], cwd: str, write_fd: int) -> None:
     """The forked child: stdout/stderr -> ``write_fd``, run ``script`` as ``__main__``, ``os._exit``."""
     code = 1
@@ -66,6 +87,7 @@ def _run_in_child(script: str, args: Sequence[str], cwd: str, write_fd: int) -> 
             code = 1
     finally:
         try:
+            _stop_child_processes()
             import atexit
             atexit._run_exitfuncs()
             sys.stdout.flush()

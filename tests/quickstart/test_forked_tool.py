@@ -47,6 +47,25 @@ def test_an_exception_in_the_tool_is_its_exit_status_1_with_the_traceback(tmp_pa
         start_forked_tool('absent.py', [], str(tmp_path))
 
 
+def test_processes_the_tool_leaves_running_do_not_keep_the_parent_waiting(tmp_path):
+    """A DataLoader worker of an infinite sampler outlives the tool's main(); a fresh process would
+    stop it at exit, and so must the forked child (the worker holds the output pipe open)."""
+    import time
+    (tmp_path / 'leaves_worker.py').write_text(
+        'import multiprocessing, time\n'
+        'worker = multiprocessing.get_context("fork").Process(target=time.sleep, args=(600,), daemon=True)\n'
+        'worker.start()\n'
+        'print("worker", worker.pid, flush=True)\n')
+    start = time.time()
+    code, text = _run_forked('leaves_worker.py', [], str(tmp_path))
+    assert code == 0 and 'worker' in text
+    assert time.time() - start < 60
+    pid = int(text.split()[1])
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
 def test_a_forked_training_run_gives_the_same_bits_as_a_new_process(tmp_path, synthetic_root):
     from mapkd.utils.checkpoint import load_state_dict_file
     opts = ['train_cfg.max_iters=2', 'train_cfg.val_interval=3', 'param_scheduler.0.milestones=[1]',
@@ -59,8 +78,19 @@ def test_a_forked_training_run_gives_the_same_bits_as_a_new_process(tmp_path, sy
     proc = subprocess.run([sys.executable, 'tools/train.py', config, '--work-dir', str(tmp_path / 'spawned'),
                            '--cfg-options', *opts], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    code, text = _run_forked('tools/train.py', [config, '--work-dir', str(tmp_path / 'forked'), '--cfg-options',
-                                                *opts], ROOT)
+    # forked from a fresh process that only imported (as tools/quickstart.py does), not from this
+    # pytest process: earlier tests ran torch ops here, and OpenMP's thread pool does not survive fork
+    driver = ('import sys\n'
+              'from mapkd.utils.forked_tool import preload, start_forked_tool, wait_forked_tool\n'
+              'preload()\n'
+              'root = sys.argv.pop(1)\n'
+              'pid, output = start_forked_tool("tools/train.py", sys.argv[1:], root)\n'
+              'text = output.read()\n'
+              'print(text)\n'
+              'sys.exit(wait_forked_tool(pid))\n')
+    proc = subprocess.run([sys.executable, '-c', driver, ROOT, config, '--work-dir', str(tmp_path / 'forked'),
+                           '--cfg-options', *opts], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    code, text = proc.returncode, proc.stdout + proc.stderr
     assert code == 0, text[-3000:]
     spawned = load_state_dict_file(str(tmp_path / 'spawned' / 'iter_2.pth'))
     forked = load_state_dict_file(str(tmp_path / 'forked' / 'iter_2.pth'))
