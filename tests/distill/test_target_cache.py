@@ -218,3 +218,15 @@ def test_target_cache_dir_needs_cache_targets():
     cfg.update(cache_targets=False, target_cache_dir='somewhere')
     with pytest.raises(ValueError, match='target_cache_dir needs cache_targets=True'):
         MODELS.build(cfg)
+
+
+def test_an_unreadable_saved_file_is_an_error_naming_it(tmp_path):
+    pool = toy_batch(batch=4, seed=0)
+    first = _build(str(tmp_path))
+    first.train_step(_select(pool, [0, 1, 2, 3]), OptimWrapper(torch.optim.SGD(first.parameters(), lr=0.0)))
+    (path,) = [p for p in first.save_target_cache() if '/teacher-' in p]
+    with open(path, 'wb') as handle:
+        handle.write(b'not a torch file')
+    second = _build(str(tmp_path))
+    with pytest.raises(RuntimeError, match='cannot read the saved targets .*teacher-'):
+        second.train_step(_select(pool, [0, 1]), OptimWrapper(torch.optim.SGD(second.parameters(), lr=0.0)))

@@ -10,7 +10,7 @@ dict through :class:`RecordingTargets`, which notes every key. A later read of a
 kept fails with an error naming it, never with a silently wrong target.
 
 On the CPU, eval-mode outputs of a sample are bit-identical whichever samples share its batch (same
-batch size; checked in tests/distillation/test_target_cache.py), so a cached run trains exactly like
+batch size; checked in tests/distill/test_target_cache.py), so a cached run trains exactly like
 an uncached one. Memory: the kept outputs of every training sample, on the training device (the
 quickstart: ~0.26 MB per sample and model).
 
@@ -128,7 +128,11 @@ class FrozenTargetCache:
         path = self.disk_path(model_name)
         if path is None or not osp.isfile(path):
             return
-        saved = torch.load(path, map_location='cpu', weights_only=True)
+        try:
+            saved = torch.load(path, map_location='cpu', weights_only=True)
+        except Exception as exc:
+            raise RuntimeError(f'FrozenTargetCache: cannot read the saved targets {path} ({exc}); delete the '
+                               'file or unset target_cache_dir') from exc
         missing = sorted(set(keys) - set(saved.get('keys', ())))
         absent = [token for token in tokens if token not in saved.get('samples', {})]
         if saved.get('fingerprint') != self._fingerprints[model_name] or missing or absent:
