@@ -26,6 +26,8 @@ FAR = 250.0
 HAZE_DISTANCE = 220.0
 NEAR = 0.1
 HAZE_BGR = np.array([205, 195, 185], dtype=np.float32)
+SKY_HORIZON_BGR = np.array([235, 215, 190])
+SKY_ZENITH_BGR = np.array([200, 140, 90])
 SHIFT = 4
 NOISE_STD = 3.0
 BOX_RADIUS = 130.0
@@ -38,6 +40,7 @@ class PixelRays:
     """Per-camera constants: the viewing direction of every pixel in the camera frame and the vignette."""
     d_cam: np.ndarray     # (H, W, 3) float64
     vignette: np.ndarray  # (H, W, 1) float64
+    vignette_bgr: np.ndarray  # (H, W, 3) float32, the same for the three channels
 
 
 @dataclass
@@ -58,7 +61,8 @@ def pixel_rays(cam: Camera) -> PixelRays:
     d_cam = pix @ np.linalg.inv(cam.intrinsic).T
     cx, cy = cam.intrinsic[0, 2], cam.intrinsic[1, 2]
     r2 = ((u - cx) / w) ** 2 + ((v - cy) / h) ** 2
-    return PixelRays(d_cam, (1.0 - 0.35 * r2)[..., None])
+    vignette = (1.0 - 0.35 * r2)[..., None]
+    return PixelRays(d_cam, vignette, _three_channels(vignette.astype(np.float32)))
 
 
 def tilted_camera(cam: Camera, pitch: float, roll: float) -> Camera:
@@ -84,14 +88,23 @@ def prepare_camera(cam: Camera, pixels: PixelRays = None) -> CameraRays:
     t1 = np.where(finite, t1, 0.0)
     hit0 = np.stack([o[0] + t0 * d_ego[..., 0], o[1] + t0 * d_ego[..., 1]])
     hit1 = np.stack([o[0] + t1 * d_ego[..., 0], o[1] + t1 * d_ego[..., 1]])
-    elev = np.clip(dz / norm, -0.2, 1.0)[..., None]
-    sky = (np.array([235, 215, 190]) * (1 - elev) + np.array([200, 140, 90]) * elev)
     vignette = pixels.vignette
     haze = np.where(finite, 1.0 - np.exp(-np.where(finite, dist, 0.0) / HAZE_DISTANCE), 1.0)[..., None]
     gain = (1.0 - haze) * vignette
-    offset = np.where(finite[..., None], HAZE_BGR * haze, sky) * vignette
-    return CameraRays(cam, hit0, hit1, np.repeat(gain, 3, -1).astype(np.float32), offset.astype(np.float32),
-                      np.repeat(vignette, 3, -1).astype(np.float32))
+    offset = HAZE_BGR * haze                     # (H, W, 3) float64; the sky where no ground is hit
+    sky = ~finite
+    elev = np.clip(dz[sky] / norm[sky], -0.2, 1.0)[:, None]
+    offset[sky] = SKY_HORIZON_BGR * (1 - elev) + SKY_ZENITH_BGR * elev
+    offset *= vignette
+    return CameraRays(cam, hit0, hit1, _three_channels(gain.astype(np.float32)), offset.astype(np.float32),
+                      pixels.vignette_bgr)
+
+
+def _three_channels(one: np.ndarray) -> np.ndarray:
+    """(H, W, 1) -> (H, W, 3), the channel repeated (like ``np.repeat(one, 3, -1)``, 10x faster)."""
+    out = np.empty(one.shape[:2] + (3,), dtype=one.dtype)
+    out[...] = one
+    return out
 
 
 def _clip_near(poly: np.ndarray) -> np.ndarray:

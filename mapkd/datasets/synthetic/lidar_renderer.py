@@ -27,6 +27,19 @@ MAX_RANGE = 70.0
 MIN_RANGE = 1.0
 
 
+_FLOAT_MAX = np.finfo(np.float64).max
+
+
+def _slab_bound(t: np.ndarray, nan: float) -> np.ndarray:
+    """``np.nan_to_num(t, nan=nan)`` in place, without its per-call overhead (~30 us, called ~500
+    times per sweep): +-inf become +-the largest float64, NaN becomes ``nan``."""
+    is_nan = np.isnan(t)
+    np.maximum(t, -_FLOAT_MAX, out=t)
+    np.minimum(t, _FLOAT_MAX, out=t)
+    t[is_nan] = nan
+    return t
+
+
 class LidarRenderer:
     """Casts one LiDAR sweep at an ego pose."""
 
@@ -100,6 +113,13 @@ class LidarRenderer:
         lo = np.floor((centre_az + rel.min(1)) / step).astype(np.int64) - margin
         hi = np.ceil((centre_az + rel.max(1)) / step).astype(np.int64) + margin
         beams = np.arange(len(self.ring) // self.azimuth_steps)[:, None] * self.azimuth_steps
+        with np.errstate(divide='ignore', invalid='ignore'):   # rays parallel to a slab: t = +-inf or NaN
+            self._nearest_box_hits(near, lo, hi, beams, dirs, origin, ex, ey, cb, sb, bx, hl, hw, best_t, best_i)
+        return best_t, best_i
+
+    def _nearest_box_hits(self, near, lo, hi, beams, dirs, origin, ex, ey, cb, sb, bx, hl, hw, best_t, best_i) -> None:
+        """Slab test of every nearby box against the rays of its azimuth columns; updates best_t/best_i."""
+        n = len(dirs)
         for j in range(len(near)):
             if hi[j] - lo[j] > self.azimuth_steps // 2:   # the sensor is inside / very close: all rays
                 rays = np.arange(n)
@@ -114,16 +134,14 @@ class LidarRenderer:
             t_near = np.zeros(len(rays))
             t_far = np.full(len(rays), np.inf)
             for o_, d_, half in ((lo_x, ld_x, hl[j, 0]), (lo_y, ld_y, hw[j, 0]), (origin[2] - zc, d[:, 2], hz)):
-                with np.errstate(divide='ignore', invalid='ignore'):
-                    ta, tb = (-half - o_) / d_, (half - o_) / d_
-                lo_t = np.nan_to_num(np.minimum(ta, tb), nan=-np.inf)
-                hi_t = np.nan_to_num(np.maximum(ta, tb), nan=np.inf)
+                ta, tb = (-half - o_) / d_, (half - o_) / d_
+                lo_t = _slab_bound(np.minimum(ta, tb), nan=-np.inf)
+                hi_t = _slab_bound(np.maximum(ta, tb), nan=np.inf)
                 t_near = np.maximum(t_near, lo_t)
                 t_far = np.minimum(t_far, hi_t)
             hit = (t_near <= t_far) & (t_near > 0) & (t_near < best_t[rays])
             best_t[rays[hit]] = t_near[hit]
             best_i[rays[hit]] = near[j]
-        return best_t, best_i
 
     def sweep(self, x: float, y: float, yaw: float, rng: np.random.Generator, pitch: float = 0.0,
               roll: float = 0.0) -> Tuple[np.ndarray, np.ndarray]:
