@@ -177,19 +177,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ensure_city(args, python, log_file)
     timings['data'] = time.time() - t_start
 
-    # OpenMP threads that keep spinning between parallel regions instead of sleeping: on a 2-core
-    # CPU every training and test step is 7 % faster, with the same results (measured on the
-    # teacher, 30 iterations: 103 vs 111 s, identical losses). Set before torch is first imported
-    # (libgomp reads it once); a user's own OMP_WAIT_POLICY wins; not used when a GPU does the work.
-    wait_policy_set = 'OMP_WAIT_POLICY' not in os.environ
-    if wait_policy_set:
-        os.environ['OMP_WAIT_POLICY'] = 'ACTIVE'
     gpu = cuda_available()
-    if gpu and wait_policy_set:
-        del os.environ['OMP_WAIT_POLICY']
-    elif not gpu:
-        log(f'OMP_WAIT_POLICY={os.environ["OMP_WAIT_POLICY"]}'
-            + (' (set by the quickstart: 7 % faster on CPU, same results)' if wait_policy_set else ''))
     global FORK_TOOLS
     FORK_TOOLS = not gpu and not args.subprocesses and hasattr(os, 'fork')
     if FORK_TOOLS:

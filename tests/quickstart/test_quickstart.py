@@ -16,16 +16,12 @@ import quickstart  # noqa: E402  (tools/quickstart.py)
 def test_quickstart_runs_every_stage_and_writes_the_report(tmp_path):
     work, city = tmp_path / 'work', tmp_path / 'city'
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
-    env.pop('OMP_WAIT_POLICY', None)
     proc = subprocess.run([sys.executable, 'tools/quickstart.py', '--work-dir', str(work), '--data-root', str(city),
                            '--scenes', '3', '--val-scenes', '1', '--samples-per-scene', '4', '--iters', '2',
                            '--seed', '3', '--ablations', 'msrd_only', 'tgpd_only'],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert 'synthetic city generated' in proc.stdout
-    # on a CPU-only machine the tools run with spinning OpenMP threads (same results, faster)
-    import torch
-    assert torch.cuda.is_available() or 'OMP_WAIT_POLICY=ACTIVE (set by the quickstart' in proc.stdout
     # the city went where --data-root said, and nothing read the default data/synthetic
     stamp = json.loads((city / 'quickstart.json').read_text())
     assert stamp['scenes'] == 3 and stamp['generator_version'] == quickstart_generator_version()

@@ -118,30 +118,41 @@ class LidarRenderer:
         return best_t, best_i
 
     def _nearest_box_hits(self, near, lo, hi, beams, dirs, origin, ex, ey, cb, sb, bx, hl, hw, best_t, best_i) -> None:
-        """Slab test of every nearby box against the rays of its azimuth columns; updates best_t/best_i."""
+        """Slab test of every nearby box against the rays of its azimuth columns; writes best_t/best_i.
+
+        All (box, ray) pairs are tested at once; each ray keeps its nearest hit, and of equal hits the
+        one of the first box in ``near`` (as testing the boxes one by one with a strict ``<`` would).
+        """
         n = len(dirs)
+        ray_sets = []
         for j in range(len(near)):
             if hi[j] - lo[j] > self.azimuth_steps // 2:   # the sensor is inside / very close: all rays
-                rays = np.arange(n)
+                ray_sets.append(np.arange(n))
             else:
-                rays = (beams + (np.arange(lo[j], hi[j] + 1) % self.azimuth_steps)[None]).ravel()
-            d = dirs[rays]
-            ox, oy = origin[0] - ex[j], origin[1] - ey[j]
-            cj, sj = cb[j, 0], sb[j, 0]
-            lo_x, lo_y = cj * ox + sj * oy, -sj * ox + cj * oy
-            ld_x, ld_y = cj * d[:, 0] + sj * d[:, 1], -sj * d[:, 0] + cj * d[:, 1]
-            zc, hz = (bx[j, 2] + bx[j, 3]) / 2, (bx[j, 3] - bx[j, 2]) / 2
-            t_near = np.zeros(len(rays))
-            t_far = np.full(len(rays), np.inf)
-            for o_, d_, half in ((lo_x, ld_x, hl[j, 0]), (lo_y, ld_y, hw[j, 0]), (origin[2] - zc, d[:, 2], hz)):
-                ta, tb = (-half - o_) / d_, (half - o_) / d_
-                lo_t = _slab_bound(np.minimum(ta, tb), nan=-np.inf)
-                hi_t = _slab_bound(np.maximum(ta, tb), nan=np.inf)
-                t_near = np.maximum(t_near, lo_t)
-                t_far = np.minimum(t_far, hi_t)
-            hit = (t_near <= t_far) & (t_near > 0) & (t_near < best_t[rays])
-            best_t[rays[hit]] = t_near[hit]
-            best_i[rays[hit]] = near[j]
+                ray_sets.append((beams + (np.arange(lo[j], hi[j] + 1) % self.azimuth_steps)[None]).ravel())
+        rays = np.concatenate(ray_sets)
+        box = np.repeat(np.arange(len(near)), [len(r) for r in ray_sets])
+        d = dirs[rays]
+        ox, oy = origin[0] - ex, origin[1] - ey
+        cj, sj = cb[:, 0], sb[:, 0]
+        lo_x, lo_y = (cj * ox + sj * oy)[box], (-sj * ox + cj * oy)[box]
+        cj, sj = cj[box], sj[box]
+        ld_x, ld_y = cj * d[:, 0] + sj * d[:, 1], -sj * d[:, 0] + cj * d[:, 1]
+        zc, hz = (bx[:, 2] + bx[:, 3]) / 2, (bx[:, 3] - bx[:, 2]) / 2
+        t_near = np.zeros(len(rays))
+        t_far = np.full(len(rays), np.inf)
+        for o_, d_, half in ((lo_x, ld_x, hl[box, 0]), (lo_y, ld_y, hw[box, 0]), ((origin[2] - zc)[box], d[:, 2], hz[box])):
+            ta, tb = (-half - o_) / d_, (half - o_) / d_
+            t_near = np.maximum(t_near, _slab_bound(np.minimum(ta, tb), nan=-np.inf))
+            t_far = np.minimum(t_far, _slab_bound(np.maximum(ta, tb), nan=np.inf))
+        hit = (t_near <= t_far) & (t_near > 0)
+        rays, box, t_near = rays[hit], box[hit], t_near[hit]
+        order = np.lexsort((box, t_near, rays))          # per ray: nearest first, then the first box
+        rays, box, t_near = rays[order], box[order], t_near[order]
+        first = np.ones(len(rays), dtype=bool)
+        first[1:] = rays[1:] != rays[:-1]
+        best_t[rays[first]] = t_near[first]
+        best_i[rays[first]] = near[box[first]]
 
     def sweep(self, x: float, y: float, yaw: float, rng: np.random.Generator, pitch: float = 0.0,
               roll: float = 0.0) -> Tuple[np.ndarray, np.ndarray]:
