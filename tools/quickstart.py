@@ -148,6 +148,34 @@ def ensure_city(args: argparse.Namespace, python: str, log_file: str) -> None:
     log(f'synthetic city generated in {time.time() - start:.0f} s')
 
 
+# the stages whose datasets share one item signature (all but the HD-prior head, which loads no sensors)
+MEMO_CONFIG = 'configs/quickstart/teacher.py'
+
+
+def memoize_samples(data_root: str) -> None:
+    """Decode every train and val sample once in this process, before the stage tools are forked from it.
+
+    The forked stages and their DataLoader workers inherit the items (mapkd/datasets/sample_memo.py)
+    instead of decoding the same JPEGs, sweeps and rasters in every stage and evaluation pass; the
+    items are identical. Only numpy, PIL and OpenCV drawing run here: no torch kernels or thread
+    pools that a forked child could not use.
+    """
+    from mmengine.config import Config
+
+    from mapkd.datasets import sample_memo
+    from mapkd.registry import DATASETS
+    from mapkd.utils.setup_env import register_all_modules
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(osp.join(ROOT, MEMO_CONFIG))
+    start = time.time()
+    for loader in ('train_dataloader', 'test_dataloader'):
+        dataset_cfg = cfg[loader]['dataset'].copy()
+        dataset_cfg['data_root'] = data_root
+        sample_memo.memoize_dataset(DATASETS.build(dataset_cfg))
+    log(f'decoded {sample_memo.memo_size()} samples in {time.time() - start:.0f} s; '
+        'the stages read them from memory (mapkd/datasets/sample_memo.py)')
+
+
 def cuda_available() -> bool:
     import torch
     return torch.cuda.is_available()
@@ -183,6 +211,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if FORK_TOOLS:
         from mapkd.utils.forked_tool import preload
         preload()
+        memoize_samples(args.data_root)
 
     # every stage reads the city at --data-root (the configs' default is data/synthetic/)
     data_opt = [f'randomness.seed={args.seed}', f'train_dataloader.dataset.data_root={args.data_root}',
