@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import platform
 import sys
 from typing import Optional, Sequence
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from mapkd.utils.machine import cpu_capability, cpu_model  # noqa: E402
 
 PACKAGES = ('torch', 'torchvision', 'mmengine', 'nuscenes', 'numpy', 'shapely', 'cv2', 'timm',
             'sklearn', 'scipy', 'shapefile', 'PIL')
@@ -27,6 +33,9 @@ def collect() -> dict:
         info['cuda'] = torch.version.cuda
         info['gpus'] = ', '.join(torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count()))
     info['torch_threads'] = torch.get_num_threads()
+    info['cpu'] = cpu_model()
+    # CPU results are bit-reproducible only at the same kernel level (mapkd/utils/machine.py)
+    info['cpu_capability'] = cpu_capability()
     return info
 
 

@@ -287,10 +287,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
              f'test_dataloader.dataset.data_root={args.data_root}'], osp.join(work, 'vis.log'))
 
     timings['total'] = time.time() - t_start
-    report = write_report(work, results, bench, timings, args)
+    from mapkd.utils.machine import describe_machine
+    machine = describe_machine('cuda' if gpu else 'cpu')
+    report = write_report(work, results, bench, timings, args, machine)
     with open(osp.join(work, 'results.json'), 'w') as handle:
-        json.dump(dict(results=results, benchmark=bench, timings=timings, seed=args.seed), handle,
-                  indent=2)
+        json.dump(dict(results=results, benchmark=bench, timings=timings, seed=args.seed, machine=machine),
+                  handle, indent=2)
     log(f'done in {timings["total"] / 60:.1f} min; report: {report}')
     return 0
 
@@ -328,9 +330,12 @@ def clustering_note(config: str) -> str:
             'docs/evaluation.md, deviation 13).')
 
 
-def write_report(work: str, results: dict, bench: dict, timings: dict, args) -> str:
+def write_report(work: str, results: dict, bench: dict, timings: dict, args, machine: str) -> str:
     """Write the paper-style table (model, modalities, IoU per class, mIoU, mAP, params, latency)."""
     lines = ['# MapKD quickstart report', '',
+             f'Machine: {machine}. CPU runs are deterministic for one torch version and one CPU kernel '
+             'level: another kernel level (e.g. AVX2 against AVX512) gives a different, equally valid '
+             'training run of the same seed (docs/benchmarks.md, quickstart results).', '',
              f'Synthetic city ({args.scenes} scenes x {args.samples_per_scene} samples, {args.val_scenes} of them '
              f'val, city seed 0), '
              f'training seed {args.seed}; evaluated on the synthetic val split. IoU/mAP in %; '

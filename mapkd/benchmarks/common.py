@@ -5,7 +5,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import resource
 import time
 from typing import Callable, Optional
@@ -14,6 +13,7 @@ import torch
 from mmengine.config import Config, DictAction
 
 from mapkd.cli import CLIError
+from mapkd.utils.machine import describe_machine
 
 # nuScenes-like camera yaw angles (deg, left positive) in the official CAMS order.
 CAMERA_YAWS_DEG = (55.0, 0.0, -55.0, 110.0, 180.0, -110.0)
@@ -133,10 +133,8 @@ def peak_memory_mb(device: str) -> float:
 
 
 def machine_description(device: str) -> str:
-    if device.startswith('cuda'):
-        return f'{torch.cuda.get_device_name()} (torch {torch.__version__})'
-    return f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, ' \
-           f'{torch.get_num_threads()} torch threads (torch {torch.__version__})'
+    """The GPU, or the CPU model, cores, kernel level and torch threads (mapkd/utils/machine.py)."""
+    return describe_machine(device)
 
 
 def amp_dtype(device: str) -> torch.dtype:

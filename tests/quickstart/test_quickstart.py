@@ -87,6 +87,11 @@ def test_quickstart_runs_every_stage_and_writes_the_report(tmp_path):
     assert distilled[-2:] == baseline[-2:] and baseline[-1].strip(' |') != '-'
     assert not (work / 'student_baseline.bench.log').exists() and (work / 'student_distilled.bench.log').is_file()
     assert 'mAP clusters the raw instance embeddings' in report   # the protocol is stated
+    # the machine is stated: CPU bits depend on the kernel level (mapkd/utils/machine.py)
+    from mapkd.utils.machine import cpu_capability
+    assert f'Machine: {results["machine"]}.' in report
+    if not torch.cuda.is_available():
+        assert f'{cpu_capability()} kernels' in results['machine']
     pngs = sorted(p for p in os.listdir(work / 'vis') if p.endswith('.png'))
     assert len(pngs) == 4 and all(f'(vis/{p})' in report for p in pngs)
 
